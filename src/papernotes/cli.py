@@ -1,0 +1,231 @@
+"""The command line: each command loads the configuration, makes one library call, prints, returns a code.
+
+Imports are lazy: ``papernotes --version`` and ``--help`` must not pay for pydantic, markdown-it or the
+parser.
+Exceptions become exit codes in one place, ``main`` (see README "Exit codes").
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from papernotes import __version__
+
+if TYPE_CHECKING:
+    from papernotes.config import LoadedConfig
+    from papernotes.workspace import Workspace
+
+app = typer.Typer(
+    name="papernotes",
+    help="Keep a Git repository of research-paper reading notes healthy.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+
+class _State:
+    config_file: Path | None = None
+
+
+_state = _State()
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"papernotes {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True),
+    ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Configuration file (papernotes.toml or pyproject.toml). Default: found by walking up.",
+            dir_okay=False,
+        ),
+    ] = None,
+) -> None:
+    """Keep a Git repository of research-paper reading notes healthy.
+
+    papernotes reads topic indexes and per-paper notes into records, lints links, anchors, images, duplicates
+    and merge conflicts, regenerates tables of contents and adds papers by arXiv id.
+    """
+    _state.config_file = config
+
+
+def _config() -> LoadedConfig:
+    from papernotes.config import load_config
+
+    return load_config(Path.cwd(), config_file=_state.config_file)
+
+
+def _workspace() -> Workspace:
+    from papernotes.workspace import load_workspace
+
+    return load_workspace(_config())
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _console(stderr: bool = False):  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    bibtex = "bibtex"
+
+
+@app.command("list")
+def list_command(
+    category: Annotated[
+        str | None,
+        typer.Option("--category", "-c", help="Only entries under this category (any level)."),
+    ] = None,
+    year: Annotated[
+        str | None, typer.Option("--year", "-y", help="Only entries of this year (or YYYY-MM).")
+    ] = None,
+    query: Annotated[
+        str | None, typer.Option("--query", "-q", help="Substring of the title, venue or id.")
+    ] = None,
+    todo: Annotated[bool, typer.Option("--todo", help="Only entries with an open checkbox.")] = False,
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f", help="Output format.")] = ListFormat.table,
+) -> None:
+    """List the papers of every index, with filters."""
+    from papernotes.export import to_csv, to_json
+    from papernotes.queries import all_entries, filter_entries
+
+    entries = filter_entries(all_entries(_workspace()), category=category, year=year, query=query, todo=todo)
+    if fmt is ListFormat.json:
+        _out(to_json(entries))
+    elif fmt is ListFormat.csv:
+        _out(to_csv(entries))
+    else:
+        from papernotes.views import entries_table
+
+        _console().print(entries_table(entries))
+
+
+@app.command()
+def show(
+    id_or_title: Annotated[str, typer.Argument(help="An arXiv id, DOI, URL, or (part of) a title.")],
+) -> None:
+    """Show one entry with everything known about it, and its note."""
+    from papernotes.errors import RefusedError
+    from papernotes.queries import all_entries, find_entries, note_of
+    from papernotes.views import entry_panel
+
+    ws = _workspace()
+    found = find_entries(all_entries(ws), id_or_title)
+    if not found:
+        raise RefusedError(f"no entry matches {id_or_title!r}")
+    console = _console()
+    for entry in found:
+        console.print(entry_panel(entry, note_of(ws, entry)))
+
+
+@app.command()
+def export(
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = ExportFormat.json,
+) -> None:
+    """Export every entry as JSON, JSON Lines, CSV or BibTeX on standard output."""
+    from papernotes.export import to_bibtex, to_csv, to_json, to_jsonl
+    from papernotes.queries import all_entries
+
+    entries = all_entries(_workspace())
+    render = {
+        ExportFormat.json: to_json,
+        ExportFormat.jsonl: to_jsonl,
+        ExportFormat.csv: to_csv,
+        ExportFormat.bibtex: to_bibtex,
+    }[fmt]
+    _out(render(entries))
+
+
+@app.command("config")
+def config_command() -> None:
+    """Print the effective configuration and the file it came from."""
+    import json
+
+    loaded = _config()
+    source = str(loaded.source) if loaded.source else "(defaults: no papernotes.toml or [tool.papernotes])"
+    _out(f"# root: {loaded.root}\n# source: {source}\n")
+    data = loaded.settings.model_dump(mode="json", by_alias=True)
+    for key, value in data.items():
+        _out(f"{key} = {json.dumps(value, ensure_ascii=False)}\n")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the records (Document, Entry, ...)."""
+    import json
+
+    from pydantic import TypeAdapter
+
+    from papernotes.model import Document, Repository
+
+    schema_obj = TypeAdapter(Document | Repository).json_schema()
+    _out(json.dumps(schema_obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    sys.stderr.write(message.rstrip("\n") + "\n")
+    raise SystemExit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app and map every outcome to an exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--version"]:  # the hot path of shell prompts and bug reports: no Typer import cost
+        sys.stdout.write(f"papernotes {__version__}\n")
+        return
+    from papernotes.errors import PapernotesError
+
+    try:
+        app(args=args, prog_name="papernotes")
+    except PapernotesError as err:
+        _fail(f"Error: {err}", err.exit_code)
+    except KeyboardInterrupt:
+        _fail("Interrupted.", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        raise SystemExit(0) from None
+    except Exception as err:  # a bug: one line, no traceback unless asked for
+        import os
+        import traceback
+
+        if os.environ.get("PAPERNOTES_DEBUG"):
+            traceback.print_exc()
+        _fail(
+            f"papernotes: internal error (this is a bug, please report it): {type(err).__name__}: {err}"
+            " (set PAPERNOTES_DEBUG=1 for the traceback)",
+            EXIT_INTERNAL,
+        )

@@ -1,0 +1,498 @@
+"""Line edits and the one write path: every file papernotes changes goes through here.
+
+Users' notes are precious: edits are spliced into the raw bytes (untouched lines keep their bytes
+and endings), nothing is written when nothing changes, and the files of one command are written
+all or none: each new content goes to a temp file next to its target, and only once every temp is
+safely on disk are they `os.replace`d into place.
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import errno
+import itertools
+import os
+import re
+import secrets
+import stat
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+from filelock import FileLock, Timeout
+
+from papernotes.errors import UnsafeInputError, WriteRefusedError
+from papernotes.textfile import TextFile, decode
+
+_TEMP_RE = re.compile(r"\..*\.papernotes-[0-9a-f]{12}\.tmp", re.DOTALL)
+_CACHE_DIR = ".papernotes_cache"
+# https://bford.info/cachedir/ -- backup tools skip folders holding this tag.
+_CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by papernotes.\n"
+    "# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
+_SKIP_DIRS = frozenset({".git", ".venv", "node_modules"})
+# Filesystems without hard links (FAT, some network mounts) answer link() with one of these.
+_NO_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK, errno.ENOSYS})
+
+
+class EditIntegrityError(RuntimeError):
+    """A splice changed bytes it must not touch: a bug in papernotes, never the user's fault."""
+
+
+@dataclass(frozen=True, slots=True)
+class LineEdit:
+    """Replace lines `start`..`end` (1-based, inclusive) by `lines`; `end` = `start` - 1 inserts."""
+
+    start: int
+    end: int
+    lines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedWrite:
+    """New content for `path`; `original` is None when the file is to be created."""
+
+    path: Path
+    new: bytes
+    original: TextFile | None
+
+
+def apply_edits(tf: TextFile, edits: Sequence[LineEdit]) -> bytes:
+    """Return `tf.raw` with `edits` spliced in; every byte outside the edited lines is kept.
+
+    Replacement lines take the endings of the lines they replace, inserted lines the dominant
+    ending. The BOM and the final-newline state are kept, except that a file cannot end in an
+    empty line without a newline. Overlapping edits raise ValueError; insertions at the same
+    place go in the order given.
+    """
+    bom = codecs.BOM_UTF8 if tf.bom else b""
+    raw_lines = tf.raw[len(bom) :].splitlines(keepends=True)  # bytes split only at \r\n, \r, \n
+    ordered = _checked(edits, len(raw_lines))
+    if not ordered:
+        return tf.raw
+    _refuse_lone_cr(tf)
+    newline = tf.newline.encode()
+    unterminated = bool(raw_lines) and not tf.final_newline
+    if unterminated:
+        # Splice as if the last line had an ending, then take the ending off the result's last
+        # line: "no final newline" survives edits on, after, and deleting the last line.
+        raw_lines[-1] += newline
+    out = [bom]
+    done = 0
+    for edit in ordered:
+        out += raw_lines[done : edit.start - 1]
+        out += _replacement(edit, raw_lines, newline)
+        done = edit.end
+    out += raw_lines[done:]
+    # One line holds at most one ending. An empty last line keeps it: without, it would vanish.
+    if unterminated and len(out) > 1 and out[-1].rstrip(b"\r\n"):
+        out[-1] = out[-1].rstrip(b"\r\n")
+    result = b"".join(out)
+    _verify(tf, raw_lines, ordered, result)
+    return result
+
+
+def plan_write(path: Path | str, new: str | bytes, *, original: TextFile | None) -> PlannedWrite | None:
+    """Plan writing `new` to `path`, or return None when that would change nothing.
+
+    Bytes are written as given. Text (lines ending in "\\n") becomes the smallest line edits of
+    `original`, so untouched lines keep their bytes; the text's final newline (or none) wins.
+    """
+    if isinstance(new, str):
+        new = new.encode() if original is None else _edit_to_text(original, new)
+    if original is not None and new == original.raw:
+        return None
+    return PlannedWrite(Path(path), new, original)
+
+
+class Transaction:
+    """Stage writes to several files, show them as a diff, then write all of them or none."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._planned: dict[Path, PlannedWrite] = {}
+
+    def replace(self, tf: TextFile, new: bytes | str) -> None:
+        """Stage new content for a file read earlier; an unchanged content stages nothing."""
+        _refuse_lone_cr(tf)
+        plan = plan_write(tf.path, new, original=tf)
+        if plan is not None:
+            self._stage(plan)
+
+    def create(self, path: Path, content: bytes | str) -> None:
+        """Stage a new file (and its missing folders); an existing file is never overwritten."""
+        if os.path.lexists(path):
+            raise WriteRefusedError("already exists; not overwriting it", path=path)
+        plan = plan_write(path, content, original=None)
+        assert plan is not None  # None only when an original is given
+        self._stage(plan)
+
+    def diff(self) -> str:
+        """A unified diff of everything staged, with paths relative to the root (git style)."""
+        return "".join(
+            _unified_diff(Path(os.path.relpath(plan.path, self.root)).as_posix(), plan)
+            for plan in self._planned.values()
+        )
+
+    def commit(self, *, reparse: Callable[[str], object] | None = None) -> list[Path]:
+        """Write everything staged, all or nothing, and return the paths written.
+
+        `reparse` gets every new text before anything is written; what it raises aborts the
+        commit. The transaction is empty afterwards, whatever happened.
+        """
+        plans = list(self._planned.values())
+        self._planned.clear()
+        if not plans:
+            return []
+        root = _resolve(self.root, shown=self.root)
+        targets = [_preflight(plan, root) for plan in plans]
+        for plan in plans:
+            # Never write what papernotes itself could not read back.
+            text = decode(plan.new, plan.path).text
+            if reparse is not None:
+                reparse(text)
+        _Writer(plans, targets).run()
+        return [plan.path for plan in plans]
+
+    def _stage(self, plan: PlannedWrite) -> None:
+        key = _resolve(plan.path, shown=plan.path)
+        if key in self._planned:
+            raise ValueError(f"{plan.path} is already staged in this transaction")
+        self._planned[key] = plan
+
+
+def write_file(tf: TextFile, new: bytes | str, *, root: Path) -> bool:
+    """Write `new` over `tf`'s file if it differs; return whether anything was written."""
+    transaction = Transaction(root)
+    transaction.replace(tf, new)
+    return bool(transaction.commit())
+
+
+@contextmanager
+def repo_lock(root: Path, timeout: float = 10.0) -> Iterator[None]:
+    """Hold the repository's write lock, so that two papernotes commands never write at once."""
+    try:
+        lock = FileLock(_cache_dir(root) / "lock", timeout=timeout)
+        lock.acquire()
+    except Timeout:  # before OSError: filelock's Timeout is one
+        raise WriteRefusedError(
+            "another papernotes command is writing in this repository; try again", path=root
+        ) from None
+    except OSError as err:
+        raise WriteRefusedError(f"cannot take the write lock: {_reason(err)}", path=root) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def clean_stale_temps(root: Path) -> int:
+    """Remove the temp files a killed papernotes left; return how many. Hold `repo_lock`."""
+    removed = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [name for name in dirs if name not in _SKIP_DIRS]
+        for name in files:
+            path = Path(folder, name)
+            if _TEMP_RE.fullmatch(name) and path.is_file() and not path.is_symlink():
+                with suppress(FileNotFoundError):
+                    path.unlink()
+                    removed += 1
+    return removed
+
+
+# Splicing
+
+
+def _checked(edits: Sequence[LineEdit], count: int) -> list[LineEdit]:
+    # A stable sort: insertions at the same place go in the order given.
+    ordered = sorted(edits, key=lambda edit: (edit.start, edit.end))
+    for edit in ordered:
+        if not (1 <= edit.start <= count + 1 and edit.start - 1 <= edit.end <= count):
+            raise ValueError(f"{edit} is outside lines 1..{count}")
+        if any("\n" in line or "\r" in line for line in edit.lines):
+            raise ValueError(f"{edit} has a line break inside a line")
+    ordered = [edit for edit in ordered if edit.lines or edit.end >= edit.start]
+    for before, after in itertools.pairwise(ordered):
+        if after.start <= before.end:
+            raise ValueError(f"overlapping edits: {before} and {after}")
+    return ordered
+
+
+def _refuse_lone_cr(tf: TextFile) -> None:
+    # Git, diff and most editors mishandle CR line endings, and a splice could merge a line ending
+    # in a lone CR with a following empty "\n" line into one CRLF line.
+    if tf.raw.count(b"\r") != tf.raw.count(b"\r\n"):
+        where = "" if tf.newline == "\r" else " on some lines"
+        raise UnsafeInputError(f"uses CR-only line endings{where}; convert the file first", path=tf.path)
+
+
+def _replacement(edit: LineEdit, raw_lines: list[bytes], newline: bytes) -> list[bytes]:
+    first = edit.start - 1  # 0-based
+    out = []
+    for offset, line in enumerate(edit.lines):
+        # The n-th new line takes the ending of the n-th replaced line (extra ones: of the last).
+        index = min(first + offset, edit.end - 1)
+        out.append(line.encode() + (_ending(raw_lines[index]) if index >= first else newline))
+    return out
+
+
+def _ending(line: bytes) -> bytes:
+    if line.endswith(b"\r\n"):
+        return b"\r\n"
+    return line[-1:] if line.endswith((b"\n", b"\r")) else b""
+
+
+def _verify(tf: TextFile, raw_lines: list[bytes], ordered: list[LineEdit], result: bytes) -> None:
+    """Guard against our own bugs: bytes around the edits and the line count must come out right."""
+    bom = len(codecs.BOM_UTF8) if tf.bom else 0
+    # Slicing clamps, so the ending apply_edits added to an unterminated last line never counts.
+    head = tf.raw[: bom + sum(map(len, raw_lines[: ordered[0].start - 1]))]
+    tail = tf.raw[bom + sum(map(len, raw_lines[: ordered[-1].end])) :]
+    if not tail and raw_lines and not tf.final_newline:
+        head = head[: len(head) - len(_ending(head))]  # head's last line may now be the last
+    expected = len(raw_lines) + sum(len(e.lines) - (e.end - e.start + 1) for e in ordered)
+    if not (
+        result.startswith(head)
+        and result.endswith(tail)
+        and len(result) >= len(head) + len(tail)
+        and len(result[bom:].splitlines()) == expected
+    ):
+        raise EditIntegrityError(f"{tf.path}: splicing {ordered} went wrong; nothing was written")
+
+
+def _edit_to_text(original: TextFile, text: str) -> bytes:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    new = text.split("\n")
+    if text.endswith("\n"):
+        new.pop()
+    matcher = difflib.SequenceMatcher(None, original.lines(), new, autojunk=False)
+    edits = [
+        LineEdit(i1 + 1, i2, tuple(new[j1:j2]))
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+    ]
+    data = apply_edits(original, edits)
+    ending = _ending(data)
+    if new and text.endswith("\n") and not ending:
+        return data + original.newline.encode()
+    if new and not text.endswith("\n") and ending:
+        return data[: -len(ending)]
+    return data
+
+
+def _unified_diff(name: str, plan: PlannedWrite) -> str:
+    try:
+        old = [] if plan.original is None else _diff_lines(plan.original.text)
+        new = _diff_lines(decode(plan.new, plan.path).text)
+    except UnsafeInputError:
+        return f"Binary files a/{name} and b/{name} differ\n"
+    before = "/dev/null" if plan.original is None else f"a/{name}"
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+        for line in difflib.unified_diff(old, new, before, f"b/{name}")
+    )
+
+
+def _diff_lines(text: str) -> list[str]:
+    # Not str.splitlines(keepends=True): it also breaks at U+2028 and friends.
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
+
+# Writing
+
+
+def _preflight(plan: PlannedWrite, root: Path) -> Path:
+    """Check one staged write against the disk as it is now; return the real file to write."""
+    target = _resolve(plan.path, shown=plan.path)
+    if not target.is_relative_to(root):
+        if plan.path.is_symlink():
+            raise WriteRefusedError("symlink leads outside the repository", path=plan.path)
+        raise WriteRefusedError(f"is outside the repository {root}", path=plan.path)
+    original = plan.original
+    if original is None:
+        if os.path.lexists(plan.path):
+            raise WriteRefusedError("already exists; not overwriting it", path=plan.path)
+    else:
+        if not _unchanged(target, original):
+            raise WriteRefusedError("changed since it was read; run the command again", path=plan.path)
+        if not _writable(target):
+            raise WriteRefusedError("is read-only; not writing it", path=plan.path)
+    folder = target.parent
+    while not folder.exists():  # create() makes missing folders inside the first existing one
+        folder = folder.parent
+    if not _writable(folder):
+        raise WriteRefusedError(f"folder {folder} is not writable", path=plan.path)
+    return target
+
+
+def _unchanged(target: Path, original: TextFile) -> bool:
+    try:
+        st = target.stat()
+        same_stat = (st.st_size, st.st_mtime_ns) == (original.size, original.mtime_ns)
+        return same_stat and target.read_bytes() == original.raw
+    except OSError:  # deleted, or no longer readable: not the file we read either way
+        return False
+
+
+def _writable(path: Path) -> bool:
+    # Root passes every access() check, so a missing owner write bit alone means read-only.
+    return bool(path.stat().st_mode & stat.S_IWUSR) and os.access(path, os.W_OK)
+
+
+class _Writer:
+    """Temps first, then the replaces; undo what it can when the disk fails halfway."""
+
+    def __init__(self, plans: list[PlannedWrite], targets: list[Path]) -> None:
+        self.jobs = list(zip(plans, targets, strict=True))
+        self.temps: dict[Path, Path] = {}
+        self.new_dirs: list[Path] = []
+        self.done: list[tuple[PlannedWrite, Path]] = []
+
+    def run(self) -> None:
+        for plan, target in self.jobs:
+            try:
+                self._make_parents(target.parent)
+                keep_mode = plan.original is not None
+                self.temps[target] = _write_temp(target, plan.new, keep_mode=keep_mode)
+            except OSError as err:
+                self._abort(plan, err)
+        for plan, target in self.jobs:
+            try:
+                _install(self.temps[target], target, create=plan.original is None)
+            except OSError as err:
+                self._abort(plan, err)
+            del self.temps[target]
+            self.done.append((plan, target))
+        for folder in {target.parent for _, target in self.jobs}:
+            _fsync_dir(folder)
+
+    def _make_parents(self, folder: Path) -> None:
+        missing = []
+        while not folder.exists():
+            missing.append(folder)
+            folder = folder.parent
+        for path in reversed(missing):
+            path.mkdir()
+            self.new_dirs.append(path)
+
+    def _abort(self, failed: PlannedWrite, err: OSError) -> NoReturn:
+        for temp in self.temps.values():
+            _unlink_quietly(temp)
+        lost = []
+        for plan, target in reversed(self.done):
+            try:
+                if plan.original is None:
+                    target.unlink()
+                else:
+                    _restore(target, plan.original.raw)
+            except OSError:
+                lost.append(str(plan.path))
+        for folder in reversed(self.new_dirs):
+            with suppress(OSError):
+                folder.rmdir()
+        outcome = f"could not restore {', '.join(lost)}" if lost else "nothing was changed"
+        raise WriteRefusedError(f"could not write: {_reason(err)}; {outcome}", path=failed.path) from err
+
+
+def _write_temp(target: Path, data: bytes, *, keep_mode: bool) -> Path:
+    """Write `data` durably to a new temp file next to `target` (with its mode if `keep_mode`)."""
+    # Keep the name within NAME_MAX (255 bytes), whatever the target's name.
+    stem = target.name.encode()[:100].decode(errors="ignore")
+    while True:
+        temp = target.with_name(f".{stem}.papernotes-{secrets.token_hex(6)}.tmp")
+        try:
+            # 0o666: the umask decides a new file's mode, as for any file the user creates.
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            if keep_mode:
+                _copy_owner_and_mode(fd, temp, target)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except BaseException:
+        _unlink_quietly(temp)
+        raise
+    return temp
+
+
+def _restore(target: Path, data: bytes) -> None:
+    temp = _write_temp(target, data, keep_mode=True)
+    try:
+        temp.replace(target)
+    except OSError:
+        _unlink_quietly(temp)
+        raise
+
+
+def _copy_owner_and_mode(fd: int, temp: Path, target: Path) -> None:
+    st = target.stat()
+    if hasattr(os, "fchown") and (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
+        # Best effort (only root may give a file away); chown clears set-id bits, so it goes first.
+        with suppress(OSError):
+            os.fchown(fd, st.st_uid, st.st_gid)
+    temp.chmod(stat.S_IMODE(st.st_mode))
+
+
+def _install(temp: Path, target: Path, *, create: bool) -> None:
+    if not create:
+        temp.replace(target)
+        return
+    try:
+        # link() fails when the target appeared meanwhile, where replace() would clobber it.
+        os.link(temp, target)
+    except OSError as err:
+        if err.errno in _NO_LINKS and not os.path.lexists(target):
+            temp.replace(target)
+            return
+        _unlink_quietly(temp)
+        raise
+    _unlink_quietly(temp)
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Makes the renames durable; some platforms cannot fsync a folder, and the data is safe anyway.
+    with suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _unlink_quietly(path: Path) -> None:
+    with suppress(OSError):
+        path.unlink()
+
+
+def _cache_dir(root: Path) -> Path:
+    cache = root / _CACHE_DIR
+    cache.mkdir(exist_ok=True)
+    for name, content in ((".gitignore", "*\n"), ("CACHEDIR.TAG", _CACHEDIR_TAG)):
+        with suppress(FileExistsError), (cache / name).open("x", encoding="utf-8") as handle:
+            handle.write(content)
+    return cache
+
+
+def _resolve(path: Path, *, shown: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as err:  # RuntimeError: a symlink loop, before Python 3.13
+        raise WriteRefusedError(f"cannot resolve the path: {err}", path=shown) from None
+
+
+def _reason(err: OSError) -> str:
+    return err.strerror or str(err)

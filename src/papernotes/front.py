@@ -1,0 +1,193 @@
+"""Front matter: find it by lines, load it safely. Never re-dumped (that would sort keys and drop comments).
+
+Loading guards against what real and hostile files carry: ``!!python/...`` tags (safe loader only), alias
+bombs and deep nesting (checked on the event stream before anything is built), duplicate keys (an error, where
+PyYAML silently keeps the last), and lossy scalars (an unquoted ``2103.10360`` loads as the float 2103.1036).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import tomllib
+from collections.abc import Sequence
+from typing import Any
+
+from papernotes.model import FrontMatter
+
+__all__ = ["front_matter_of", "load_yaml"]
+
+MAX_ALIASES = 64
+MAX_DEPTH = 40
+MAX_LINES = 2000
+# The first content line of real front matter is a "key:" line or a YAML list item; anything else after a
+# leading "---" is a thematic break followed by ordinary Markdown.
+_KEY_LINE_RE = re.compile(r"""^(?:[\w"'][^:#]*:(?:\s|$)|- |\{)""")
+_ARXIV_FLOAT_RE = re.compile(r"^\d{4}\.\d{4,5}$")
+
+
+def front_matter_of(lines: Sequence[str]) -> FrontMatter | None:
+    """Front matter at the top of a file (lines without endings, BOM already removed), parsed."""
+    if not lines:
+        return None
+    opener = lines[0].rstrip()
+    if opener == "---":
+        closers: tuple[str, ...] = ("---", "...")
+        kind = "yaml"
+    elif opener == "+++":
+        closers = ("+++",)
+        kind = "toml"
+    else:
+        return None
+    end = next((i for i in range(1, min(len(lines), MAX_LINES)) if lines[i].rstrip() in closers), None)
+    if end is None:
+        return None
+    content = lines[1:end]
+    first = next((line for line in content if line.strip()), None)
+    if kind == "yaml" and first is not None and not _KEY_LINE_RE.match(first.lstrip()):
+        return None
+    text = "\n".join(content)
+    if kind == "toml":
+        try:
+            data = _json_safe(tomllib.loads(text))
+            assert isinstance(data, dict)
+            return FrontMatter(format="toml", start=1, end=end + 1, data=data)
+        except tomllib.TOMLDecodeError as err:
+            return FrontMatter(format="toml", start=1, end=end + 1, error=f"invalid TOML: {err}")
+    data, error, error_line = load_yaml(text)
+    return FrontMatter(
+        format="yaml",
+        start=1,
+        end=end + 1,
+        data=data,
+        error=error,
+        error_line=None if error_line is None else error_line + 1,
+    )
+
+
+def load_yaml(text: str) -> tuple[dict[str, object] | None, str | None, int | None]:
+    """(mapping, error message, 1-based line within ``text``) — never raises on any input."""
+    import yaml
+
+    try:
+        problem = _check_events(text)
+        if problem is not None:
+            return None, problem[0], problem[1]
+        loaded = yaml.load(text, Loader=_loader())
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = err.problem or err.context or "invalid YAML"
+        return None, f"YAML does not parse: {what}", line
+    except (yaml.YAMLError, RecursionError, ValueError) as err:
+        return None, f"YAML does not parse: {err}", None
+    if loaded is None:
+        return {}, None, None
+    if not isinstance(loaded, dict):
+        return None, f"front matter is a {type(loaded).__name__}, not a mapping of keys", 1
+    lossy = getattr(loaded, "_papernotes_lossy", None)
+    data = _json_safe(loaded)
+    assert isinstance(data, dict)
+    if lossy:
+        return data, lossy[0][0], lossy[0][1]
+    return data, None, None
+
+
+def _check_events(text: str) -> tuple[str, int] | None:
+    import yaml
+
+    aliases = 0
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                return (
+                    f"more than {MAX_ALIASES} YAML aliases (possible alias bomb)",
+                    _line(event),
+                )
+        elif isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return f"YAML nested deeper than {MAX_DEPTH} levels", _line(event)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
+def _line(event: Any) -> int:
+    mark = getattr(event, "start_mark", None)
+    return int(mark.line) + 1 if mark is not None else 1
+
+
+_LOADER: Any = None
+
+
+def _loader() -> Any:
+    global _LOADER
+    if _LOADER is not None:
+        return _LOADER
+    import yaml
+
+    class _StrictLoader(yaml.SafeLoader):
+        lossy: list[tuple[str, int]]
+
+    def construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+        loader.flatten_mapping(node)
+        seen: dict[Any, int] = {}
+        result = _Mapping()
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a mapping key is not a scalar", key_node.start_mark
+                ) from None
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first on line {seen[key] + 1})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line
+            value = loader.construct_object(value_node, deep=True)
+            if (
+                isinstance(value, float)
+                and value_node.style is None
+                and _ARXIV_FLOAT_RE.match(value_node.value)
+            ):
+                result._papernotes_lossy.append(
+                    (
+                        f"unquoted {key}: {value_node.value} loads as the number {value!r}; "
+                        f'quote it: "{value_node.value}"',
+                        value_node.start_mark.line,
+                    )
+                )
+            result[key] = value
+        return result
+
+    _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    _LOADER = _StrictLoader
+    return _LOADER
+
+
+class _Mapping(dict[Any, Any]):
+    def __init__(self) -> None:
+        super().__init__()
+        self._papernotes_lossy: list[tuple[str, int]] = []
+
+
+def _json_safe(value: object) -> object:
+    if isinstance(value, dict):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, _dt.datetime | _dt.date | _dt.time):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)

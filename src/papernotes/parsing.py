@@ -1,0 +1,407 @@
+"""Markdown text -> the facts papernotes needs about one file. No file I/O here.
+
+This is the only place a ``MarkdownIt`` is built. Tokens are walked flat (the tree helper recurses and breaks
+on deeply nested input). The walk turns markdown-it's tokens into a small, parser-independent list of
+``Block``s (used by ``entries``) and the cacheable ``Document`` facts (used by the rules).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Literal
+
+from papernotes.front import front_matter_of
+from papernotes.model import ConflictRegion, FrontMatter, Heading, Link
+from papernotes.slug import Slugger, inline_text
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
+__all__ = ["Block", "Inline", "ParsedText", "build_md", "parse_text", "scan_conflicts"]
+
+# Git writes markers of exactly seven characters (conflict-marker-size); longer "=" runs underline headings.
+_MARKER_RE = re.compile(r"^(?:(<{7})(?:[ \t].*)?|(\|{7})(?:[ \t].*)?|(={7})[ \t]*|(>{7})(?:[ \t].*)?)$")
+_HTML_ATTR_RE = re.compile(
+    r"""\b(src|href|name|id)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE
+)
+_HTML_TAG_RE = re.compile(r"<(img|a|span|div|h[1-6]|p|section)\b[^>]*>", re.IGNORECASE)
+_BARE_URL_RE = re.compile(
+    r"(?<![\w(<\[\"'=])(?:https?|ftp|file)://[^\s<>\"'`)\]]+|(?<![\w/])javascript:[^\s<>]+"
+)
+_WIKILINK_RE = re.compile(r"(!?)\[\[([^\[\]|#\n]*)(#[^\[\]|\n]*)?(?:\|([^\[\]\n]*))?\]\]")
+_TRAILING_PUNCT = ".,;:!?。，；：！？"
+
+
+@cache
+def build_md() -> MarkdownIt:
+    """The one MarkdownIt papernotes uses: CommonMark + GFM tables and strikethrough, HTML on.
+
+    Link validation and normalisation are switched off so that ``javascript:`` and ``file:`` links stay links
+    (the checker must see them) and targets stay as written (no percent-encoding of CJK paths).
+    """
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    md.normalizeLink = lambda url: url  # type: ignore[method-assign]
+    md.normalizeLinkText = lambda link: link  # type: ignore[method-assign]
+    return md
+
+
+@dataclass(slots=True)
+class Inline:
+    """One inline piece, parser-independent: text, code, link_open/link_close, image, html, break."""
+
+    kind: Literal["text", "code", "link_open", "link_close", "image", "html", "break"]
+    content: str
+    line: int
+    href: str = ""
+
+
+@dataclass(slots=True)
+class Block:
+    """A leaf block: a heading, a paragraph, an html/code block, a table, or a thematic break.
+
+    ``list_depth`` is how many lists enclose it (0 outside lists); ``item_line`` is the line of the list item
+    it opens, when it is the first block of that item.
+    """
+
+    kind: Literal["heading", "paragraph", "html", "code", "table", "hr"]
+    line: int
+    end_line: int
+    level: int = 0
+    list_depth: int = 0
+    item_line: int | None = None
+    ordered: bool = False
+    in_quote: bool = False
+    inlines: list[Inline] = field(default_factory=list)
+    content: str = ""
+    text: str = ""  # a heading's rendered text, as GitHub's slugger sees it
+
+
+@dataclass(slots=True)
+class ParsedText:
+    lines: list[str]
+    blocks: list[Block]
+    headings: list[Heading]
+    links: list[Link]
+    html_anchors: list[str]
+    code_lines: frozenset[int]
+    conflicts: list[ConflictRegion]
+    marker_lines: frozenset[int]
+    front_matter: FrontMatter | None
+    empty_todos: list[int]
+
+
+def scan_conflicts(lines: Sequence[str], code_lines: frozenset[int]) -> list[ConflictRegion]:
+    """Merge-conflict regions from raw lines (1-based), ignoring lines inside fenced or indented code."""
+    regions: list[ConflictRegion] = []
+    current: ConflictRegion | None = None
+    for number, line in enumerate(lines, 1):
+        if number in code_lines or len(line) < 7 or line[0] not in "<|=>":
+            continue
+        match = _MARKER_RE.match(line)
+        if match is None:
+            continue
+        start, base, middle, end = match.groups()
+        if start:
+            if current is not None:
+                regions.append(current)
+            current = ConflictRegion(start=number)
+        elif current is None:
+            if middle and number > 1 and lines[number - 2].strip():
+                continue  # "Title\n=======" is a setext heading, not a lone marker
+            regions.append(
+                ConflictRegion(
+                    base=number if base else None,
+                    middle=number if middle else None,
+                    end=number if end else None,
+                )
+            )
+        elif base and current.middle is None and current.base is None:
+            current.base = number
+        elif middle and current.middle is None:
+            current.middle = number
+        elif end:
+            current.end = number
+            regions.append(current)
+            current = None
+        else:
+            # A second "=======" or "|||||||" inside one region: report it as its own lone marker.
+            regions.append(ConflictRegion(base=number if base else None, middle=number if middle else None))
+    if current is not None:
+        regions.append(current)
+    return regions
+
+
+def conflict_side(regions: Sequence[ConflictRegion], line: int) -> Literal["ours", "base", "theirs"] | None:
+    for region in regions:
+        if region.start is None or not region.start < line:
+            continue
+        last = region.end if region.end is not None else 10**9
+        if line >= last:
+            continue
+        if region.base is not None and line > region.base and (region.middle is None or line < region.middle):
+            return "base"
+        if region.middle is not None and line > region.middle:
+            return "theirs"
+        if region.base is None or line < region.base:
+            return "ours"
+    return None
+
+
+def parse_text(text: str, *, path: str = "") -> ParsedText:
+    """Parse normalised text (``\\n`` line endings, no BOM) into blocks and document facts."""
+    lines = text.split("\n")
+    front = front_matter_of(lines)
+    body = text
+    if front is not None:
+        # Blank the front matter out rather than cut it, so markdown-it's line numbers stay the file's.
+        body = "\n" * front.end + "\n".join(lines[front.end :])
+    tokens = build_md().parse(body)
+    return _Walker(lines, front).walk(tokens)
+
+
+class _Walker:
+    def __init__(self, lines: list[str], front: FrontMatter | None) -> None:
+        self.lines = lines
+        self.front = front
+        self.blocks: list[Block] = []
+        self.links: list[Link] = []
+        self.html_anchors: list[str] = []
+        self.code_lines: set[int] = set()
+        self.empty_todos: list[int] = []
+
+    def walk(self, tokens: Sequence[Token]) -> ParsedText:
+        list_depth = 0
+        quote_depth = 0
+        ordered_stack: list[bool] = []
+        pending_item: int | None = None
+        heading_level = 0
+        for index, token in enumerate(tokens):
+            kind = token.type
+            if kind == "bullet_list_open" or kind == "ordered_list_open":
+                list_depth += 1
+                ordered_stack.append(kind == "ordered_list_open")
+            elif kind == "bullet_list_close" or kind == "ordered_list_close":
+                list_depth -= 1
+                ordered_stack.pop()
+            elif kind == "list_item_open":
+                pending_item = token.map[0] + 1 if token.map else None
+            elif kind == "blockquote_open":
+                quote_depth += 1
+            elif kind == "blockquote_close":
+                quote_depth -= 1
+            elif kind == "heading_open":
+                heading_level = int(token.tag[1:])
+            elif kind == "inline" and token.map is not None:
+                parent = tokens[index - 1].type if index else ""
+                block_kind: Literal["heading", "paragraph", "table"] = (
+                    "heading"
+                    if parent == "heading_open"
+                    else "paragraph"
+                    if parent == "paragraph_open"
+                    else "table"
+                )
+                block = Block(
+                    kind=block_kind,
+                    line=token.map[0] + 1,
+                    end_line=token.map[1],
+                    level=heading_level if block_kind == "heading" else 0,
+                    list_depth=list_depth,
+                    item_line=pending_item if block_kind != "table" else None,
+                    ordered=bool(ordered_stack and ordered_stack[-1]),
+                    in_quote=quote_depth > 0,
+                    content=token.content,
+                    inlines=self._inlines(token),
+                    text=inline_text(token.children or ()) if block_kind == "heading" else "",
+                )
+                if (
+                    block_kind == "paragraph"
+                    and pending_item is not None
+                    and token.content.strip() in ("[ ]", "[x]", "[X]")
+                ):
+                    self.empty_todos.append(block.line)
+                if block_kind != "table":
+                    pending_item = None
+                self._add_block(block)
+            elif kind in ("fence", "code_block") and token.map is not None:
+                start, end = token.map
+                self.code_lines.update(range(start + 1, end + 1))
+                self._add_block(
+                    Block(
+                        kind="code",
+                        line=start + 1,
+                        end_line=end,
+                        list_depth=list_depth,
+                        item_line=pending_item,
+                        content=token.content,
+                    )
+                )
+                pending_item = None
+            elif kind == "html_block" and token.map is not None:
+                start, end = token.map
+                block = Block(
+                    kind="html",
+                    line=start + 1,
+                    end_line=end,
+                    list_depth=list_depth,
+                    item_line=pending_item,
+                    content=token.content,
+                )
+                self._html_links(token.content, start + 1)
+                self._add_block(block)
+                pending_item = None
+            elif kind == "hr" and token.map is not None:
+                self._add_block(Block(kind="hr", line=token.map[0] + 1, end_line=token.map[1]))
+        return self._finish()
+
+    def _add_block(self, block: Block) -> None:
+        self.blocks.append(block)
+
+    def _inlines(self, token: Token) -> list[Inline]:
+        assert token.map is not None
+        line = token.map[0] + 1
+        out: list[Inline] = []
+        for child in token.children or ():
+            kind = child.type
+            if kind == "text":
+                out.append(Inline("text", child.content, line))
+            elif kind == "code_inline":
+                out.append(Inline("code", child.content, line))
+            elif kind in ("softbreak", "hardbreak"):
+                out.append(Inline("break", "\n", line))
+                line += 1
+            elif kind == "link_open":
+                href = str(child.attrs.get("href", ""))
+                out.append(Inline("link_open", "", line, href))
+            elif kind == "link_close":
+                out.append(Inline("link_close", "", line))
+            elif kind == "image":
+                src = str(child.attrs.get("src", ""))
+                out.append(Inline("image", child.content, line, src))
+            elif kind == "html_inline":
+                out.append(Inline("html", child.content, line))
+                line += child.content.count("\n")
+        self._collect_links(out, token)
+        return out
+
+    def _collect_links(self, inlines: list[Inline], token: Token) -> None:
+        text_of_link: list[str] | None = None
+        link: Link | None = None
+        for piece in inlines:
+            if piece.kind == "link_open":
+                kind: Literal["link", "autolink"] = "link"
+                link = Link(kind=kind, target=piece.href, line=piece.line, column=self._column(piece))
+                text_of_link = []
+            elif piece.kind == "link_close":
+                if link is not None and text_of_link is not None:
+                    link.text = "".join(text_of_link)
+                    if link.text == link.target or link.text == link.target.removeprefix("mailto:"):
+                        link.kind = "autolink"
+                    self.links.append(link)
+                link, text_of_link = None, None
+            elif piece.kind == "image":
+                self.links.append(
+                    Link(
+                        kind="image",
+                        target=piece.href,
+                        text=piece.content,
+                        line=piece.line,
+                        column=self._column(piece),
+                    )
+                )
+            elif piece.kind == "html":
+                self._html_links(piece.content, piece.line)
+            elif piece.kind in ("text", "code"):
+                if text_of_link is not None:
+                    text_of_link.append(piece.content)
+                elif piece.kind == "text":
+                    self._text_links(piece.content, piece.line)
+
+    def _text_links(self, text: str, line: int) -> None:
+        if "[[" in text:
+            for match in _WIKILINK_RE.finditer(text):
+                target = match.group(2) + (match.group(3) or "")
+                kind: Literal["wikilink", "embed"] = "embed" if match.group(1) else "wikilink"
+                col = self._find_col(line, match.group(0))
+                self.links.append(
+                    Link(kind=kind, target=target, text=match.group(4) or "", line=line, column=col)
+                )
+        if "://" in text or "javascript:" in text:
+            for match in _BARE_URL_RE.finditer(text):
+                url = match.group(0).rstrip(_TRAILING_PUNCT)
+                col = self._find_col(line, url)
+                self.links.append(Link(kind="bare_url", target=url, line=line, column=col))
+
+    def _html_links(self, html: str, line: int) -> None:
+        for tag in _HTML_TAG_RE.finditer(html):
+            tag_line = line + html.count("\n", 0, tag.start())
+            name = tag.group(1).lower()
+            for attr in _HTML_ATTR_RE.finditer(tag.group(0)):
+                key = attr.group(1).lower()
+                value = attr.group(2) if attr.group(2) is not None else attr.group(3)
+                if value is None:
+                    value = attr.group(4) or ""
+                if key in ("name", "id"):
+                    self.html_anchors.append(value)
+                elif key == "src" and name == "img":
+                    col = self._find_col(tag_line, value)
+                    self.links.append(Link(kind="html_img", target=value, line=tag_line, column=col))
+                elif key == "href" and name == "a":
+                    col = self._find_col(tag_line, value)
+                    self.links.append(Link(kind="html_a", target=value, line=tag_line, column=col))
+
+    def _column(self, piece: Inline) -> int:
+        return self._find_col(piece.line, piece.href) if piece.href else 1
+
+    def _find_col(self, line: int, needle: str) -> int:
+        if 0 < line <= len(self.lines) and needle:
+            found = self.lines[line - 1].find(needle)
+            if found >= 0:
+                return found + 1
+        return 1
+
+    def _finish(self) -> ParsedText:
+        code_lines = frozenset(self.code_lines)
+        conflicts = scan_conflicts(self.lines, code_lines)
+        marker_lines = frozenset(
+            n
+            for region in conflicts
+            for n in (region.start, region.base, region.middle, region.end)
+            if n is not None
+        )
+        headings: list[Heading] = []
+        slugger = Slugger()
+        for block in self.blocks:
+            if block.kind != "heading":
+                continue
+            if any(n in marker_lines for n in range(block.line, block.end_line + 1)):
+                continue  # "<<<<<<< HEAD\ntext\n=======" reads as a setext heading; it is not one
+            text = block.text
+            headings.append(
+                Heading(
+                    level=block.level,
+                    line=block.line,
+                    text=text,
+                    raw=block.content,
+                    anchor=slugger.slug(text),
+                    in_conflict=conflict_side(conflicts, block.line) is not None,
+                )
+            )
+        return ParsedText(
+            lines=self.lines,
+            blocks=self.blocks,
+            headings=headings,
+            links=self.links,
+            html_anchors=self.html_anchors,
+            code_lines=code_lines,
+            conflicts=conflicts,
+            marker_lines=marker_lines,
+            front_matter=self.front,
+            empty_todos=self.empty_todos,
+        )

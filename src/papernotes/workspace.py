@@ -1,0 +1,216 @@
+"""The repository as papernotes sees it: which files are indexes, notes and images, and what each one says.
+
+Discovery walks the tree once (pruning excluded folders), then every Markdown file is read through the one
+read path and turned into a ``Document``. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from papernotes.config import (
+    DEFAULT_INDEX_CANDIDATES,
+    IMAGE_EXTENSIONS,
+    MARKDOWN_EXTENSIONS,
+    NOT_INDEXES,
+    LoadedConfig,
+    Settings,
+)
+from papernotes.errors import UnsafeInputError
+from papernotes.model import Document
+
+__all__ = [
+    "Discovery",
+    "Workspace",
+    "build_document",
+    "compile_globs",
+    "discover",
+    "load_workspace",
+]
+
+
+@dataclass
+class Discovery:
+    markdown: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+    files: set[str] = field(default_factory=set)
+    dirs: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Workspace:
+    root: Path
+    config: LoadedConfig
+    discovery: Discovery
+    documents: dict[str, Document]
+
+    @property
+    def settings(self) -> Settings:
+        return self.config.settings
+
+    @property
+    def indexes(self) -> list[Document]:
+        return [d for d in self.documents.values() if d.role == "index"]
+
+    @property
+    def notes(self) -> list[Document]:
+        return [d for d in self.documents.values() if d.role == "note"]
+
+
+@cache
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """gitignore-flavoured globs: no slash matches a name at any depth; ``**`` spans folders."""
+    pattern = pattern.strip().removeprefix("./")
+    anchored = "/" in pattern.rstrip("/")
+    pattern = pattern.rstrip("/")
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        else:
+            out.append(re.escape(char))
+        i += 1
+    body = "".join(out)
+    prefix = "" if anchored else "(?:.*/)?"
+    # A pattern naming a folder excludes everything below it.
+    return re.compile(f"^{prefix}{body}(?:/.*)?$", re.IGNORECASE if os.name == "nt" else 0)
+
+
+def compile_globs(patterns: Iterable[str]) -> Callable[[str], bool]:
+    regexes = [_glob_regex(p) for p in patterns if p.strip()]
+
+    def matches(path: str) -> bool:
+        return any(r.match(path) for r in regexes)
+
+    return matches
+
+
+def discover(root: Path, settings: Settings) -> Discovery:
+    excluded = compile_globs(settings.all_excludes)
+    found = Discovery()
+    root_str = str(root)
+    for folder, dirnames, filenames in os.walk(root_str, followlinks=False):
+        rel_folder = os.path.relpath(folder, root_str).replace(os.sep, "/")
+        rel_folder = "" if rel_folder == "." else rel_folder + "/"
+        kept = []
+        for name in dirnames:
+            rel = rel_folder + name
+            if not excluded(rel):
+                kept.append(name)
+                found.dirs.add(rel)
+        dirnames[:] = sorted(kept)
+        for name in filenames:
+            rel = rel_folder + name
+            if excluded(rel):
+                continue
+            found.files.add(rel)
+            lower = name.lower()
+            if lower.endswith(MARKDOWN_EXTENSIONS):
+                if os.path.isdir(os.path.join(folder, name)):  # noqa: PTH112, PTH118 - hot loop
+                    continue
+                found.markdown.append(rel)
+            elif lower.endswith(IMAGE_EXTENSIONS):
+                found.images.append(rel)
+    found.markdown.sort()
+    found.images.sort()
+    return found
+
+
+def role_candidates(
+    settings: Settings,
+) -> tuple[Callable[[str], bool], Callable[[str], bool], bool]:
+    """(is index candidate, is note, explicit): how a path's role is decided before its content is read."""
+    if settings.indexes is not None:
+        is_index = compile_globs(settings.indexes)
+        explicit = True
+    else:
+        candidates = compile_globs([*DEFAULT_INDEX_CANDIDATES, "**/README.md", "**/readme.md"])
+        never = compile_globs(NOT_INDEXES)
+
+        def is_index(path: str) -> bool:
+            return candidates_anchored(path, candidates) and not never(path)
+
+        explicit = False
+    is_note = compile_globs(settings.notes) if settings.notes is not None else (lambda path: True)
+    return is_index, is_note, explicit
+
+
+def candidates_anchored(path: str, candidates: Callable[[str], bool]) -> bool:
+    # "*.md" in DEFAULT_INDEX_CANDIDATES means root-level files only, not every Markdown file.
+    depth = path.count("/")
+    if depth == 0:
+        return True
+    first = path.split("/", 1)[0]
+    if depth == 1 and first in ("notes", "docs", "papers"):
+        return True
+    return path.rsplit("/", 1)[-1].lower() == "readme.md" and candidates(path)
+
+
+def build_document(text: str, path: str, *, index_candidate: bool, explicit: bool, is_note: bool) -> Document:
+    """One file's text (normalised, no BOM) -> its Document."""
+    from papernotes.entries import extract_entries
+    from papernotes.parsing import parse_text
+    from papernotes.toc import find_blocks
+
+    parsed = parse_text(text, path=path)
+    doc = Document(
+        path=path,
+        line_count=len(parsed.lines),
+        headings=parsed.headings,
+        links=parsed.links,
+        html_anchors=parsed.html_anchors,
+        conflicts=parsed.conflicts,
+        front_matter=parsed.front_matter,
+        empty_todos=parsed.empty_todos,
+        toc_blocks=find_blocks(parsed),
+        title=next((h.text for h in parsed.headings if h.level == 1), None),
+    )
+    if index_candidate:
+        found = extract_entries(parsed, path)
+        if found.entries or explicit:
+            doc.role = "index"
+            doc.entries = found.entries
+            doc.sections = found.sections
+            doc.title = found.title or doc.title
+            return doc
+    name = path.rsplit("/", 1)[-1].lower()
+    doc.role = "note" if is_note and name not in ("readme.md", "index.md") else "other"
+    return doc
+
+
+def load_workspace(config: LoadedConfig, *, use_cache: bool = True) -> Workspace:
+    from papernotes.textfile import read_text
+
+    settings = config.settings
+    found = discover(config.root, settings)
+    is_index, is_note, explicit = role_candidates(settings)
+    documents: dict[str, Document] = {}
+    for rel in found.markdown:
+        try:
+            tf = read_text(config.root / rel)
+            if tf.size > settings.max_file_size:
+                raise UnsafeInputError(f"larger than {settings.max_file_size} bytes: skipped", path=rel)
+        except UnsafeInputError as err:
+            documents[rel] = Document(path=rel, skipped=err.message, skipped_line=err.line)
+            continue
+        documents[rel] = build_document(
+            tf.text, rel, index_candidate=is_index(rel), explicit=explicit, is_note=is_note(rel)
+        )
+    return Workspace(root=config.root, config=config, discovery=found, documents=documents)
