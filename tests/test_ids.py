@@ -40,9 +40,7 @@ def test_parse_id(text: str, scheme: str, value: str, version: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "scheme", "value", "version"), _rows("ids.tsv"))
-def test_id_from_url_takes_exactly_the_url_rows(
-    text: str, scheme: str, value: str, version: str
-) -> None:
+def test_id_from_url_takes_exactly_the_url_rows(text: str, scheme: str, value: str, version: str) -> None:
     is_url = "://" in text or text.startswith("arxiv.org/")
     expected = _expected(scheme, value, version) if is_url else None
     assert id_from_url(text) == expected
@@ -132,9 +130,7 @@ def test_find_ids(text: str, keys: list[str]) -> None:
 
 
 def test_find_ids_keeps_the_first_version_seen() -> None:
-    assert find_ids("2103.10360v2 2103.10360v1") == [
-        PaperId(scheme="arxiv", value="2103.10360", version=2)
-    ]
+    assert find_ids("2103.10360v2 2103.10360v1") == [PaperId(scheme="arxiv", value="2103.10360", version=2)]
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Literal
 
+from papernotes.facts import HeadingFact, LinkFact
 from papernotes.front import front_matter_of
-from papernotes.model import ConflictRegion, FrontMatter, Heading, Link
+from papernotes.model import ConflictRegion, FrontMatter
 from papernotes.slug import Slugger, inline_text
 
 if TYPE_CHECKING:
@@ -87,8 +88,8 @@ class Block:
 class ParsedText:
     lines: list[str]
     blocks: list[Block]
-    headings: list[Heading]
-    links: list[Link]
+    headings: list[HeadingFact]
+    links: list[LinkFact]
     html_anchors: list[str]
     code_lines: frozenset[int]
     conflicts: list[ConflictRegion]
@@ -171,7 +172,7 @@ class _Walker:
         self.lines = lines
         self.front = front
         self.blocks: list[Block] = []
-        self.links: list[Link] = []
+        self.links: list[LinkFact] = []
         self.html_anchors: list[str] = []
         self.code_lines: set[int] = set()
         self.empty_todos: list[int] = []
@@ -292,11 +293,10 @@ class _Walker:
 
     def _collect_links(self, inlines: list[Inline], token: Token) -> None:
         text_of_link: list[str] | None = None
-        link: Link | None = None
+        link: LinkFact | None = None
         for piece in inlines:
             if piece.kind == "link_open":
-                kind: Literal["link", "autolink"] = "link"
-                link = Link(kind=kind, target=piece.href, line=piece.line, column=self._column(piece))
+                link = LinkFact(kind="link", target=piece.href, line=piece.line, column=self._column(piece))
                 text_of_link = []
             elif piece.kind == "link_close":
                 if link is not None and text_of_link is not None:
@@ -307,7 +307,7 @@ class _Walker:
                 link, text_of_link = None, None
             elif piece.kind == "image":
                 self.links.append(
-                    Link(
+                    LinkFact(
                         kind="image",
                         target=piece.href,
                         text=piece.content,
@@ -327,16 +327,16 @@ class _Walker:
         if "[[" in text:
             for match in _WIKILINK_RE.finditer(text):
                 target = match.group(2) + (match.group(3) or "")
-                kind: Literal["wikilink", "embed"] = "embed" if match.group(1) else "wikilink"
+                kind = "embed" if match.group(1) else "wikilink"
                 col = self._find_col(line, match.group(0))
                 self.links.append(
-                    Link(kind=kind, target=target, text=match.group(4) or "", line=line, column=col)
+                    LinkFact(kind=kind, target=target, text=match.group(4) or "", line=line, column=col)
                 )
         if "://" in text or "javascript:" in text:
             for match in _BARE_URL_RE.finditer(text):
                 url = match.group(0).rstrip(_TRAILING_PUNCT)
                 col = self._find_col(line, url)
-                self.links.append(Link(kind="bare_url", target=url, line=line, column=col))
+                self.links.append(LinkFact(kind="bare_url", target=url, line=line, column=col))
 
     def _html_links(self, html: str, line: int) -> None:
         for tag in _HTML_TAG_RE.finditer(html):
@@ -351,10 +351,10 @@ class _Walker:
                     self.html_anchors.append(value)
                 elif key == "src" and name == "img":
                     col = self._find_col(tag_line, value)
-                    self.links.append(Link(kind="html_img", target=value, line=tag_line, column=col))
+                    self.links.append(LinkFact(kind="html_img", target=value, line=tag_line, column=col))
                 elif key == "href" and name == "a":
                     col = self._find_col(tag_line, value)
-                    self.links.append(Link(kind="html_a", target=value, line=tag_line, column=col))
+                    self.links.append(LinkFact(kind="html_a", target=value, line=tag_line, column=col))
 
     def _column(self, piece: Inline) -> int:
         return self._find_col(piece.line, piece.href) if piece.href else 1
@@ -375,7 +375,7 @@ class _Walker:
             for n in (region.start, region.base, region.middle, region.end)
             if n is not None
         )
-        headings: list[Heading] = []
+        headings: list[HeadingFact] = []
         slugger = Slugger()
         for block in self.blocks:
             if block.kind != "heading":
@@ -384,7 +384,7 @@ class _Walker:
                 continue  # "<<<<<<< HEAD\ntext\n=======" reads as a setext heading; it is not one
             text = block.text
             headings.append(
-                Heading(
+                HeadingFact(
                     level=block.level,
                     line=block.line,
                     text=text,

@@ -22,7 +22,7 @@ from papernotes.config import (
     Settings,
 )
 from papernotes.errors import UnsafeInputError
-from papernotes.model import Document
+from papernotes.model import Document, Heading, Link
 
 __all__ = [
     "Discovery",
@@ -173,8 +173,8 @@ def build_document(text: str, path: str, *, index_candidate: bool, explicit: boo
     doc = Document(
         path=path,
         line_count=len(parsed.lines),
-        headings=parsed.headings,
-        links=parsed.links,
+        headings=[Heading.model_validate(_slots(h)) for h in parsed.headings],
+        links=[Link.model_validate(_slots(link)) for link in parsed.links],
         html_anchors=parsed.html_anchors,
         conflicts=parsed.conflicts,
         front_matter=parsed.front_matter,
@@ -193,6 +193,10 @@ def build_document(text: str, path: str, *, index_candidate: bool, explicit: boo
     name = path.rsplit("/", 1)[-1].lower()
     doc.role = "note" if is_note and name not in ("readme.md", "index.md") else "other"
     return doc
+
+
+def _slots(obj: object) -> dict[str, object]:
+    return {name: getattr(obj, name) for name in obj.__slots__}  # type: ignore[attr-defined]
 
 
 def load_workspace(config: LoadedConfig, *, use_cache: bool = True) -> Workspace:
