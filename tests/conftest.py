@@ -33,9 +33,7 @@ def check_golden(name: str, actual: str) -> None:
                 expected.splitlines(True), actual.splitlines(True), f"golden/{name}", "actual"
             )
         )
-        pytest.fail(
-            f"output differs from golden/{name} (PAPERNOTES_UPDATE_GOLDEN=1 to accept):\n{diff}"
-        )
+        pytest.fail(f"output differs from golden/{name} (PAPERNOTES_UPDATE_GOLDEN=1 to accept):\n{diff}")
 
 
 @pytest.fixture
@@ -51,9 +49,7 @@ def git(cwd: Path, *args: str) -> str:
         "GIT_COMMITTER_NAME": "t",
         "GIT_COMMITTER_EMAIL": "t@example.invalid",
     }
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env=env
-    ).stdout
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True, env=env).stdout
 
 
 @pytest.fixture
@@ -68,9 +64,7 @@ def seed_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def make_repo(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Callable[[dict[str, str | bytes]], Path]:
+def make_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[dict[str, str | bytes]], Path]:
     """Build a repository from {relative path: content}; cwd becomes its root."""
 
     def build(files: dict[str, str | bytes]) -> Path:

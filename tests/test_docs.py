@@ -15,9 +15,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 def _ci_commands() -> list[str]:
     lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     return [
-        lines[i + 1]
-        for i, line in enumerate(lines)
-        if line.startswith("# README:") and i + 1 < len(lines)
+        lines[i + 1] for i, line in enumerate(lines) if line.startswith("# README:") and i + 1 < len(lines)
     ]
 
 

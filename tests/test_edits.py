@@ -7,6 +7,7 @@ import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from hypothesis import assume, given
@@ -21,6 +22,7 @@ from papernotes.edits import (
     clean_stale_temps,
     plan_write,
     repo_lock,
+    write_cache_file,
     write_file,
 )
 from papernotes.errors import UnsafeInputError, WriteRefusedError
@@ -116,9 +118,10 @@ def test_new_text_decides_the_final_newline() -> None:
     added = plan_write(tf.path, "a\nb\n", original=tf)
     assert added is not None
     assert added.new == b"a\r\nb\r\n"
-    removed = plan_write(tf.path, "a\n", original=_tf(b"a\r\n\r\n"))
+    ended = _tf(b"a\r\nb\r\n")
+    removed = plan_write(ended.path, "a\nb", original=ended)
     assert removed is not None
-    assert removed.new == b"a\r\n"
+    assert removed.new == b"a\r\nb"
 
 
 def test_same_text_plans_nothing() -> None:
@@ -272,6 +275,23 @@ def test_reparse_sees_every_new_text_and_can_veto(note: Path, tmp_path: Path) ->
 # Transaction: failures halfway
 
 
+def test_a_file_saved_while_writing_is_left_alone(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_bytes(b"a\n")
+    (tmp_path / "b.md").write_bytes(b"b\n")
+    transaction = Transaction(tmp_path)
+    transaction.replace(read_text(tmp_path / "a.md"), "A\n")
+    transaction.replace(read_text(tmp_path / "b.md"), "B\n")
+
+    def editor_saves_b(text: str) -> None:  # runs after the first checks, before any write
+        (tmp_path / "b.md").write_bytes(b"saved by the editor\n")
+
+    with pytest.raises(WriteRefusedError, match="changed while papernotes was writing"):
+        transaction.commit(reparse=editor_saves_b)
+    assert (tmp_path / "a.md").read_bytes() == b"a\n"
+    assert (tmp_path / "b.md").read_bytes() == b"saved by the editor\n"
+    assert _temps(tmp_path) == []
+
+
 @pytest.mark.parametrize("call", ["write", "fsync"])
 def test_disk_full_leaves_the_original_and_no_temp(
     call: str, note: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -279,8 +299,8 @@ def test_disk_full_leaves_the_original_and_no_temp(
     real_write = os.write
 
     def half_then_full(fd: int, data: bytes) -> int:
-        if len(data) > 1:
-            return real_write(fd, data[: len(data) // 2])
+        if len(data) > 100:
+            return real_write(fd, data[:100])
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     def full(fd: int) -> None:
@@ -291,7 +311,7 @@ def test_disk_full_leaves_the_original_and_no_temp(
         patch.setattr(os, call, half_then_full if call == "write" else full)
         with pytest.raises(WriteRefusedError) as caught:
             write_file(tf, "a much longer new text\n" * 10, root=tmp_path)
-    assert str(caught.value) == (f"{note}: could not write: No space left on device; nothing was changed")
+    assert caught.value.message == f"could not write: {os.strerror(errno.ENOSPC)}; no file was changed"
     assert note.read_bytes() == b"# Note\r\n\r\nold\r\n"
     assert _temps(tmp_path) == []
 
@@ -322,11 +342,33 @@ def test_a_failed_second_replace_rolls_the_first_back(
     _fail_replaces(monkeypatch, lambda call: call == 2)
     with pytest.raises(WriteRefusedError) as caught:
         transaction.commit()
-    assert caught.value.message == f"could not write: {os.strerror(errno.EIO)}; nothing was changed"
+    assert caught.value.message == f"could not write: {os.strerror(errno.EIO)}; no file was changed"
     assert caught.value.path == str(tmp_path / "b.md")
     assert (tmp_path / "a.md").read_bytes() == b"a\n"
     assert (tmp_path / "b.md").read_bytes() == b"b\n"
     assert not (tmp_path / "new").exists()
+    assert _temps(tmp_path) == []
+
+
+def test_ctrl_c_between_replaces_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a.md").write_bytes(b"a\n")
+    (tmp_path / "b.md").write_bytes(b"b\n")
+    transaction = Transaction(tmp_path)
+    transaction.replace(read_text(tmp_path / "a.md"), "A\n")
+    transaction.replace(read_text(tmp_path / "b.md"), "B\n")
+    real_replace = os.replace
+
+    def interrupt_the_second(src: str | Path, dst: str | Path) -> None:
+        if Path(dst).name == "b.md":
+            monkeypatch.setattr(os, "replace", real_replace)  # the rollback may replace again
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", interrupt_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        transaction.commit()
+    assert (tmp_path / "a.md").read_bytes() == b"a\n"
+    assert (tmp_path / "b.md").read_bytes() == b"b\n"
     assert _temps(tmp_path) == []
 
 
@@ -353,7 +395,7 @@ def test_a_failed_create_removes_the_files_already_created(
     transaction.create(tmp_path / "papers" / "new.md", "# New\n")
     transaction.replace(read_text(note), "changed\n")
     _fail_replaces(monkeypatch, lambda call: True)
-    with pytest.raises(WriteRefusedError, match="nothing was changed"):
+    with pytest.raises(WriteRefusedError, match="no file was changed"):
         transaction.commit()
     assert not (tmp_path / "papers").exists()
     assert note.read_bytes() == b"# Note\r\n\r\nold\r\n"
@@ -390,6 +432,41 @@ def test_nothing_staged_commits_nothing(note: Path, tmp_path: Path) -> None:
     assert transaction.commit() == []
 
 
+def test_write_cache_file_replaces_atomically_and_tolerates_a_read_only_repo(tmp_path: Path) -> None:
+    assert write_cache_file(tmp_path, "lint.marshal", b"one")
+    assert write_cache_file(tmp_path, "lint.marshal", b"two")
+    assert (tmp_path / ".papernotes_cache" / "lint.marshal").read_bytes() == b"two"
+    with pytest.MonkeyPatch.context() as patch:  # a read-only filesystem
+        patch.setattr(os, "open", _raise(errno.EROFS))
+        assert not write_cache_file(tmp_path, "lint.marshal", b"three")
+    assert (tmp_path / ".papernotes_cache" / "lint.marshal").read_bytes() == b"two"
+    assert _temps(tmp_path) == []
+
+
+def _raise(code: int) -> Callable[..., NoReturn]:
+    def fail(*args: object, **kwargs: object) -> NoReturn:
+        raise OSError(code, os.strerror(code))
+
+    return fail
+
+
+def test_clean_stale_temps_knows_the_names_the_writer_uses(
+    note: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_replace = os.replace
+    temps: list[Path] = []
+
+    def replace(src: str | Path, dst: str | Path) -> None:
+        temps.append(Path(src))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    write_file(read_text(note), "changed\n", root=tmp_path)
+    temps[0].write_text("as if papernotes was killed before the replace")
+    assert clean_stale_temps(tmp_path) == 1
+    assert not temps[0].exists()
+
+
 def test_clean_stale_temps_removes_only_our_leftovers(tmp_path: Path) -> None:
     (tmp_path / "papers").mkdir()
     leftover = tmp_path / "papers" / ".note.md.papernotes-0123456789ab.tmp"
@@ -411,10 +488,10 @@ def test_repo_lock_marks_its_folder_as_an_ignored_cache(tmp_path: Path) -> None:
 
 
 def test_a_second_writer_times_out_with_a_clear_message(tmp_path: Path) -> None:
-    with repo_lock(tmp_path), pytest.raises(WriteRefusedError) as caught:  # noqa: SIM117
-        with repo_lock(tmp_path, timeout=0.05):
-            pass
-    assert caught.value.message == ("another papernotes command is writing in this repository; try again")
+    second = repo_lock(tmp_path, timeout=0.05)
+    with repo_lock(tmp_path), pytest.raises(WriteRefusedError) as caught, second:
+        pass
+    assert caught.value.message == "another papernotes command is writing in this repository; try again"
     with repo_lock(tmp_path, timeout=0.05):  # released: free again
         pass
 

@@ -73,7 +73,7 @@ def test_url_is_the_canonical_landing_page(text: str, url: str) -> None:
 def test_paper_id_is_frozen_and_hashable() -> None:
     pid = PaperId(scheme="arxiv", value="2103.10360")
     with pytest.raises(ValueError):
-        pid.value = "1905.03197"  # type: ignore[misc]
+        pid.value = "1905.03197"
     assert len({pid, PaperId(scheme="arxiv", value="2103.10360")}) == 1
 
 

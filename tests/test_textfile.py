@@ -113,6 +113,12 @@ def test_invalid_utf8_names_line_column_offset_and_byte() -> None:
     assert caught.value.line == 3
 
 
+def test_invalid_utf8_offset_counts_the_bom() -> None:
+    with pytest.raises(UnsafeInputError) as caught:
+        decode(b"\xef\xbb\xbfab\xff\n", "notes.md")
+    assert str(caught.value) == "notes.md:1: not UTF-8: byte 0xff at column 3 (offset 5)"
+
+
 def test_invalid_utf8_column_counts_characters() -> None:
     # A Latin-1 "é" after a UTF-8 "論" (3 bytes): column 2, offset 3.
     with pytest.raises(UnsafeInputError) as caught:
@@ -152,6 +158,11 @@ def _loop(tmp_path: Path) -> Path:
     return tmp_path / "a.md"
 
 
+def _fifo(tmp_path: Path) -> Path:
+    os.mkfifo(tmp_path / "pipe.md")  # reading it must not hang
+    return tmp_path / "pipe.md"
+
+
 def _broken(tmp_path: Path) -> Path:
     (tmp_path / "link.md").symlink_to(tmp_path / "gone.md")
     return tmp_path / "link.md"
@@ -160,12 +171,13 @@ def _broken(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("make", "reason"),
     [
-        (lambda tmp: tmp, "Is a directory"),
+        (lambda tmp: tmp, "is a directory"),
+        (_fifo, "not a regular file"),
         (lambda tmp: tmp / "missing.md", "No such file or directory"),
         (_broken, "No such file or directory"),
         (_loop, "Too many levels of symbolic links"),
     ],
-    ids=["directory", "missing", "broken-symlink", "symlink-loop"],
+    ids=["directory", "fifo", "missing", "broken-symlink", "symlink-loop"],
 )
 def test_read_text_turns_os_errors_into_messages(
     make: Callable[[Path], Path], reason: str, tmp_path: Path

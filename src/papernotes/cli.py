@@ -105,6 +105,145 @@ class ExportFormat(StrEnum):
     bibtex = "bibtex"
 
 
+class LintFormat(StrEnum):
+    text = "text"
+    concise = "concise"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+
+
+class SeverityName(StrEnum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
+@app.command()
+def lint(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Show findings for these files or folders only (the whole repository is checked)."
+        ),
+    ] = None,
+    fmt: Annotated[LintFormat, typer.Option("--format", "-f", help="Report format.")] = LintFormat.text,
+    select: Annotated[
+        list[str] | None, typer.Option("--select", help="Only these rules (names, codes, PN0 prefixes, ALL).")
+    ] = None,
+    ignore: Annotated[list[str] | None, typer.Option("--ignore", help="Never these rules.")] = None,
+    fail_on: Annotated[
+        SeverityName | None, typer.Option("--fail-on", help="Lowest severity that makes the exit code 1.")
+    ] = None,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply safe fixes.")] = False,
+    unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="Also apply unsafe fixes.")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Print the fixes as a diff; write nothing.")] = False,
+    external: Annotated[
+        bool, typer.Option("--external", help="Also check external links over HTTP (slow; cached).")
+    ] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Ignore and do not update the cache.")] = False,
+) -> None:
+    """Check links, anchors, images, duplicates, conflicts, entries and TOCs of the whole repository."""
+    from papernotes.lint import LintOptions, run_lint
+    from papernotes.report import render
+
+    loaded = _config()
+    options = LintOptions(
+        paths=paths,
+        select=select,
+        ignore=ignore or [],
+        fail_on=fail_on.value if fail_on else None,
+        external=external,
+        use_cache=not no_cache,
+        fix=fix or unsafe_fixes,
+        unsafe_fixes=unsafe_fixes,
+        diff=diff,
+    )
+    result = run_lint(loaded, options)
+    for warning in result.warnings:
+        sys.stderr.write(f"warning: {warning}\n")
+    if diff:
+        _out(result.diff)
+    if fmt is LintFormat.text:
+        import os
+
+        color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        width = _console().width
+
+        def source(path: str, line: int) -> str | None:
+            from papernotes.textfile import read_text
+
+            try:
+                lines = read_text(loaded.root / path).lines()
+            except Exception:
+                return None
+            return lines[line - 1] if 0 < line <= len(lines) else None
+
+        _out(render("text", result.findings, result.skipped, source=source, color=color, width=width))
+        if result.written:
+            _out(f"Fixed {result.fixed} issue(s) in {len(result.written)} file(s).\n")
+    else:
+        _out(render(fmt.value, result.findings, result.skipped))
+    raise typer.Exit(result.exit_code)
+
+
+class RulesFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def rules(
+    fmt: Annotated[RulesFormat, typer.Option("--format", "-f", help="Output format.")] = RulesFormat.table,
+) -> None:
+    """List every lint rule: code, name, severity, fix availability, summary."""
+    from papernotes.rules import REGISTRY
+
+    if fmt is RulesFormat.json:
+        import json
+
+        rows = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "severity": r.severity.name,
+                "fix": r.fix,
+                "summary": r.summary,
+                "opt_in": r.opt_in,
+            }
+            for r in REGISTRY.values()
+        ]
+        _out(json.dumps(rows, indent=2) + "\n")
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(REGISTRY)} rules", title_justify="left")
+    for column in ("code", "name", "severity", "fix", "summary"):
+        table.add_column(column, no_wrap=column != "summary")
+    for r in REGISTRY.values():
+        table.add_row(r.code, r.name, r.severity.name, r.fix, r.summary)
+    _console().print(table)
+
+
+@app.command()
+def rule(name: Annotated[str, typer.Argument(help="A rule name (broken-link) or code (PN010).")]) -> None:
+    """Print a rule's documentation: what it does, why it matters, an example, how to fix it."""
+    from papernotes.errors import UsageError
+    from papernotes.rules import lookup
+
+    found = lookup(name)
+    if found is None:
+        raise UsageError(f"unknown rule {name!r}; see `papernotes rules`")
+    fix = {"safe": "safe fix available", "unsafe": "unsafe fix available", "none": "no automatic fix"}[
+        found.fix
+    ]
+    _out(
+        f"# {found.name} ({found.code})\n\n{found.summary}. "
+        f"Default severity: {found.severity.name}; {fix}.\n\n"
+    )
+    _out(found.doc)
+
+
 @app.command("list")
 def list_command(
     category: Annotated[

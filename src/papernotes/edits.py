@@ -191,6 +191,26 @@ def repo_lock(root: Path, timeout: float = 10.0) -> Iterator[None]:
         lock.release()
 
 
+def write_cache_file(root: Path, name: str, data: bytes) -> bool:
+    """Atomically replace <root>/.papernotes_cache/`name`; False (and no error) when that fails.
+
+    A cache is only worth a write when it is cheap: a read-only checkout still lints, uncached.
+    """
+    if Path(name).name != name or name in ("", ".", ".."):
+        raise ValueError(f"not a plain file name: {name!r}")
+    try:
+        target = _cache_dir(root) / name
+        temp = _write_temp(target, data, keep_mode=False)
+    except OSError:
+        return False
+    try:
+        temp.replace(target)
+    except OSError:
+        _unlink_quietly(temp)
+        return False
+    return True
+
+
 def clean_stale_temps(root: Path) -> int:
     """Remove the temp files a killed papernotes left; return how many. Hold `repo_lock`."""
     removed = 0
@@ -334,11 +354,17 @@ def _preflight(plan: PlannedWrite, root: Path) -> Path:
 
 def _unchanged(target: Path, original: TextFile) -> bool:
     try:
-        st = target.stat()
-        same_stat = (st.st_size, st.st_mtime_ns) == (original.size, original.mtime_ns)
-        return same_stat and target.read_bytes() == original.raw
-    except OSError:  # deleted, or no longer readable: not the file we read either way
+        return _same_stat(target, original) and target.read_bytes() == original.raw
+    except OSError:  # no longer readable: not the file we read either way
         return False
+
+
+def _same_stat(target: Path, original: TextFile) -> bool:
+    try:
+        st = target.stat()
+    except OSError:  # deleted meanwhile
+        return False
+    return (st.st_size, st.st_mtime_ns) == (original.size, original.mtime_ns)
 
 
 def _writable(path: Path) -> bool:
@@ -356,22 +382,32 @@ class _Writer:
         self.done: list[tuple[PlannedWrite, Path]] = []
 
     def run(self) -> None:
+        try:
+            self._write_all()
+        except BaseException:  # Ctrl-C included: all or nothing still holds
+            self._roll_back()
+            raise
+        for folder in {target.parent for _, target in self.jobs}:
+            _fsync_dir(folder)
+
+    def _write_all(self) -> None:
         for plan, target in self.jobs:
             try:
                 self._make_parents(target.parent)
                 keep_mode = plan.original is not None
                 self.temps[target] = _write_temp(target, plan.new, keep_mode=keep_mode)
             except OSError as err:
-                self._abort(plan, err)
+                self._abort(plan, f"could not write: {_reason(err)}", err)
         for plan, target in self.jobs:
+            # Writing the temps took a while (fsync): look again, so an editor's save is not lost.
+            if plan.original is not None and not _same_stat(target, plan.original):
+                self._abort(plan, "changed while papernotes was writing; run the command again")
             try:
                 _install(self.temps[target], target, create=plan.original is None)
             except OSError as err:
-                self._abort(plan, err)
+                self._abort(plan, f"could not write: {_reason(err)}", err)
             del self.temps[target]
             self.done.append((plan, target))
-        for folder in {target.parent for _, target in self.jobs}:
-            _fsync_dir(folder)
 
     def _make_parents(self, folder: Path) -> None:
         missing = []
@@ -382,9 +418,16 @@ class _Writer:
             path.mkdir()
             self.new_dirs.append(path)
 
-    def _abort(self, failed: PlannedWrite, err: OSError) -> NoReturn:
+    def _abort(self, failed: PlannedWrite, problem: str, cause: OSError | None = None) -> NoReturn:
+        lost = self._roll_back()
+        outcome = f"could not restore {', '.join(lost)}" if lost else "no file was changed"
+        raise WriteRefusedError(f"{problem}; {outcome}", path=failed.path) from cause
+
+    def _roll_back(self) -> list[str]:
+        """Delete the temps, put back what was replaced; return the files that could not be."""
         for temp in self.temps.values():
             _unlink_quietly(temp)
+        self.temps.clear()
         lost = []
         for plan, target in reversed(self.done):
             try:
@@ -394,11 +437,12 @@ class _Writer:
                     _restore(target, plan.original.raw)
             except OSError:
                 lost.append(str(plan.path))
+        self.done.clear()
         for folder in reversed(self.new_dirs):
             with suppress(OSError):
                 folder.rmdir()
-        outcome = f"could not restore {', '.join(lost)}" if lost else "nothing was changed"
-        raise WriteRefusedError(f"could not write: {_reason(err)}; {outcome}", path=failed.path) from err
+        self.new_dirs.clear()
+        return lost
 
 
 def _write_temp(target: Path, data: bytes, *, keep_mode: bool) -> Path:

@@ -62,6 +62,7 @@ class FileFacts:
     digest: str = ""
     title: str | None = None
     anchors: list[str] = field(default_factory=list)
+    html_anchors: list[str] = field(default_factory=list)
     headings: list[HeadingFact] = field(default_factory=list)
     links: list[LinkFact] = field(default_factory=list)
     entries: list[EntryFact] = field(default_factory=list)

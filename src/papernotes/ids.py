@@ -94,9 +94,7 @@ _PUBLISHER_DOI_PATH_RE = re.compile(
     r"(?P<doi>10\.[0-9]{4,9}/.+?)(?:\.pdf)?/?",
     _FLAGS,
 )
-_ACL_PATH_RE = re.compile(
-    r"/(?:anthology/)?(?:[A-Z]/[A-Z][0-9]{2}/)?(?P<id>[^/]+?)(?:\.pdf)?/?", _FLAGS
-)
+_ACL_PATH_RE = re.compile(r"/(?:anthology/)?(?:[A-Z]/[A-Z][0-9]{2}/)?(?P<id>[^/]+?)(?:\.pdf)?/?", _FLAGS)
 
 
 def _arxiv_path(prefixes: str, pdf: bool = False) -> re.Pattern[str]:
@@ -118,9 +116,7 @@ _ARXIV_PATHS: dict[str, re.Pattern[str]] = {
 _DOI_HOSTS = frozenset({"doi.org", "dx.doi.org"})
 _ACL_HOSTS = frozenset({"aclanthology.org", "aclweb.org", "anthology.aclweb.org"})
 _OPENREVIEW_PATHS = frozenset({"/forum", "/pdf", "/attachment"})
-KNOWN_PAPER_HOSTS: frozenset[str] = frozenset(
-    {*_ARXIV_PATHS, *_DOI_HOSTS, *_ACL_HOSTS, "openreview.net"}
-)
+KNOWN_PAPER_HOSTS: frozenset[str] = frozenset({*_ARXIV_PATHS, *_DOI_HOSTS, *_ACL_HOSTS, "openreview.net"})
 
 # find_ids: one scan, leftmost candidate first. URLs are taken whole (a URL that names no paper
 # yields nothing, even if digits in it look like an arXiv id); brackets end a URL so that
@@ -279,12 +275,7 @@ def parse_id(text: str) -> PaperId | None:
     stripped = text.strip()
     if not stripped:
         return None
-    return (
-        parse_arxiv_id(stripped)
-        or _parse_doi(stripped)
-        or _parse_acl(stripped)
-        or id_from_url(stripped)
-    )
+    return parse_arxiv_id(stripped) or _parse_doi(stripped) or _parse_acl(stripped) or id_from_url(stripped)
 
 
 def _trim_candidate(candidate: str) -> str:

@@ -9,12 +9,14 @@ plain-text 429).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
 import logging
 import os
 import re
+import ssl
 import tempfile
 import time
 import xml.etree.ElementTree as ET
@@ -37,6 +39,7 @@ __all__ = [
     "ARXIV_API",
     "CROSSREF_API",
     "DEFAULT_CACHE_DIR",
+    "USER_AGENT",
     "MetadataClient",
     "PaperMeta",
     "arxiv_api_from_env",
@@ -446,7 +449,9 @@ class MetadataClient:
     def _client(self) -> httpx.Client:
         if self._http is None:
             headers = {"User-Agent": self._user_agent}
-            self._http = httpx.Client(timeout=self._timeout, headers=headers, follow_redirects=True)
+            self._http = httpx.Client(
+                timeout=self._timeout, headers=headers, follow_redirects=True, verify=_ssl_context()
+            )
         return self._http
 
     def _wait_turn(self, service: str) -> None:
@@ -508,6 +513,13 @@ class MetadataClient:
         except OSError as exc:
             # The answer is still good; only the next run pays for the missing cache.
             _log.warning("could not write metadata cache %s: %s", path, exc)
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    # What httpx builds by default (CA bundle, SSL_CERT_FILE), but built once: loading the bundle
+    # takes tens of milliseconds per client.
+    return httpx.create_ssl_context()
 
 
 def _cache_key(paper_id: PaperId) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,14 +64,14 @@ def decode(data: bytes, path: Path | str, *, mtime_ns: int = 0) -> TextFile:
     nul = data.find(b"\x00")
     if nul != -1:
         # markdown-it would silently turn NUL into U+FFFD; a NUL almost always means a binary file.
-        raise UnsafeInputError(
-            f"binary file (NUL byte at offset {nul})", path=path, line=_line_at(data, nul)
-        )
+        raise UnsafeInputError(f"binary file (NUL byte at offset {nul})", path=path, line=_line_at(data, nul))
     bom = data.startswith(codecs.BOM_UTF8)
+    skip = len(codecs.BOM_UTF8) if bom else 0
     try:
-        decoded = data.decode("utf-8-sig")
+        # Not "utf-8-sig": its error offsets do not count the BOM.
+        decoded = str(memoryview(data)[skip:], "utf-8")
     except UnicodeDecodeError as err:
-        raise _not_utf8(data, err.start, path) from None
+        raise _not_utf8(data, skip + err.start, path) from None
     crlf = data.count(b"\r\n")
     cr = data.count(b"\r") - crlf
     lf = data.count(b"\n") - crlf
@@ -94,15 +95,29 @@ def decode(data: bytes, path: Path | str, *, mtime_ns: int = 0) -> TextFile:
 def read_text(path: Path) -> TextFile:
     """Read and decode `path`; any OS failure becomes an `UnsafeInputError` naming the reason."""
     try:
-        with path.open("rb") as handle:
-            st = os.fstat(handle.fileno())
-            # Check before reading: a stray multi-GB file must not be pulled into memory.
-            if st.st_size > MAX_BYTES:
-                raise UnsafeInputError("larger than 5 MiB: skipped", path=path)
+        # O_NONBLOCK: opening a named pipe must not hang until some writer comes along.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            st = os.fstat(fd)
+            _check_readable(st, path)
+        except BaseException:
+            os.close(fd)
+            raise
+        with os.fdopen(fd, "rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except OSError as err:
         raise UnsafeInputError(f"cannot read: {err.strerror or err}", path=path) from None
     return decode(data, path, mtime_ns=st.st_mtime_ns)
+
+
+def _check_readable(st: os.stat_result, path: Path) -> None:
+    if stat.S_ISDIR(st.st_mode):
+        raise UnsafeInputError("cannot read: is a directory", path=path)
+    if not stat.S_ISREG(st.st_mode):
+        raise UnsafeInputError("cannot read: not a regular file", path=path)
+    # Checked before reading: a stray multi-GB file must not be pulled into memory.
+    if st.st_size > MAX_BYTES:
+        raise UnsafeInputError("larger than 5 MiB: skipped", path=path)
 
 
 def _line_at(data: bytes, offset: int) -> int:
@@ -127,9 +142,7 @@ def _not_utf8(data: bytes, offset: int, path: Path | str) -> UnsafeInputError:
 def _check_line_lengths(text: str, path: Path | str) -> None:
     for number, line in enumerate(text.split("\n"), start=1):
         if len(line) > MAX_LINE:
-            raise UnsafeInputError(
-                f"line longer than {MAX_LINE} characters: skipped", path=path, line=number
-            )
+            raise UnsafeInputError(f"line longer than {MAX_LINE} characters: skipped", path=path, line=number)
 
 
 def _dominant(data: bytes, *, lf: int, crlf: int, cr: int) -> str:

@@ -83,9 +83,7 @@ _MAX_ROUNDS = 3  # bounds on loops that could otherwise go quadratic on hostile 
 _MAX_SUFFIX = 120  # "（Org/VenueYear）" is short; longer brackets are part of the title
 # Controls (NUL, tabs, C1), invisible separators and bidi overrides (which can make a title
 # display as another: "Trojan Source") become spaces before whitespace is collapsed.
-_INVISIBLE_RE = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u200b\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]"
-)
+_INVISIBLE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200b\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
 _PAIRS = {"[": "]", "【": "】", "［": "］"}
 _TOKEN_RE = re.compile(r"(\S+)(?: |$)")
 _DATE_RE = re.compile(r"(?P<digits>[0-9]{6}|[0-9]{4})(?P<venue>[A-Za-z][A-Za-z-]*)?")
@@ -97,8 +95,7 @@ _SUFFIX_CONTENT_RE = re.compile(
     r"(?P<year>[0-9]{4})?"
 )
 _CJK_RE = re.compile(
-    "[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-    "\U00020000-\U0003134f]"
+    "[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f]"
 )
 _WORD_RE = re.compile(r"\S+")
 _ACRONYM_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*")

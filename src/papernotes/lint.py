@@ -1,0 +1,383 @@
+"""The lint engine: facts for every file (cache, else parse), cross-file rules on the facts, filters, fixes.
+
+Lint always reads the whole repository, so cross-file rules stay right when only some paths are named (as
+pre-commit does); the named paths only decide which findings are shown. Fixes are applied in memory, round
+after round until nothing is left to fix, and then written in one transaction through the one write path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from papernotes.cache import CacheStore
+from papernotes.config import LoadedConfig, Settings
+from papernotes.diagnostics import Finding, Severity
+from papernotes.edits import LineEdit, Transaction, apply_edits, repo_lock
+from papernotes.errors import UnsafeInputError
+from papernotes.extract import Roles, digest_of, extract
+from papernotes.facts import FileFacts
+from papernotes.links import LinkGraph
+from papernotes.rules import REGISTRY, Rule, resolve_selection
+from papernotes.rules.base import RepoContext
+from papernotes.textfile import TextFile, decode, read_text
+from papernotes.workspace import Discovery, discover, role_candidates
+
+__all__ = ["LintOptions", "LintResult", "run_lint"]
+
+MAX_FIX_ROUNDS = 10
+
+
+@dataclass
+class LintOptions:
+    paths: Sequence[Path] | None = None
+    select: list[str] | None = None
+    ignore: list[str] = field(default_factory=list)
+    fail_on: str | None = None
+    external: bool = False
+    use_cache: bool = True
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
+    jobs: int | None = None
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding]
+    files: int
+    skipped: list[tuple[str, str, int | None]]
+    fixed: int = 0
+    diff: str = ""
+    written: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    exit_code: int = 0
+
+
+def _file_rules() -> list[Rule]:
+    return [r for r in REGISTRY.values() if r.scope == "file"]
+
+
+def _repo_rules(external: bool) -> list[Rule]:
+    return [r for r in REGISTRY.values() if r.scope == "repo" and (external or not r.opt_in)]
+
+
+class _Collector:
+    """Facts for every Markdown file, from the cache where it still holds, else from the file."""
+
+    def __init__(self, config: LoadedConfig, discovery: Discovery, use_cache: bool) -> None:
+        self.root = config.root
+        self.settings = config.settings
+        self.discovery = discovery
+        self.is_index, self.is_note, self.explicit = role_candidates(self.settings)
+        self.store: CacheStore | None = None
+        if use_cache and self.settings.cache:
+            self.store = CacheStore(self.root, self.settings.fingerprint())
+            self.store.load()
+        self.texts: dict[str, TextFile] = {}
+
+    def roles(self, path: str) -> Roles:
+        return Roles(self.is_index(path), self.explicit, self.is_note(path))
+
+    def collect(self, overlay: dict[str, bytes] | None = None) -> dict[str, FileFacts]:
+        facts: dict[str, FileFacts] = {}
+        rules = _file_rules()
+        for rel in self.discovery.markdown:
+            if overlay is not None and rel in overlay:
+                facts[rel] = self._from_bytes(rel, overlay[rel], rules)
+                continue
+            facts[rel] = self._one(rel, rules)
+        if self.store is not None and overlay is None:
+            self.store.retain(set(facts))
+            self.store.save()
+        return facts
+
+    def _one(self, rel: str, rules: list[Rule]) -> FileFacts:
+        path = self.root / rel
+        try:
+            st = path.stat()
+        except OSError as err:
+            return FileFacts(path=rel, skipped=f"cannot read: {err.strerror or err}")
+        if self.store is not None:
+            hit = self.store.get(rel, st.st_size, st.st_mtime_ns)
+            if hit is not None:
+                return hit
+        if st.st_size > self.settings.max_file_size:
+            return FileFacts(
+                path=rel,
+                size=st.st_size,
+                mtime_ns=st.st_mtime_ns,
+                skipped=f"larger than {self.settings.max_file_size} bytes: skipped",
+            )
+        try:
+            tf = read_text(path)
+        except UnsafeInputError as err:
+            return FileFacts(path=rel, skipped=err.message, skipped_line=err.line)
+        digest = digest_of(tf.raw)
+        if self.store is not None:
+            same = self.store.get_by_digest(rel, digest)
+            if same is not None:
+                same.size, same.mtime_ns = st.st_size, st.st_mtime_ns
+                self.store.put(same)
+                return same
+        facts = self._extract(rel, tf, digest, rules)
+        if self.store is not None:
+            self.store.put(facts)
+        return facts
+
+    def _from_bytes(self, rel: str, data: bytes, rules: list[Rule]) -> FileFacts:
+        tf = decode(data, self.root / rel)
+        return self._extract(rel, tf, digest_of(data), rules)
+
+    def _extract(self, rel: str, tf: TextFile, digest: str, rules: list[Rule]) -> FileFacts:
+        self.texts[rel] = tf
+        facts, _, _ = extract(
+            tf.text,
+            rel,
+            roles=self.roles(rel),
+            settings=self.settings,
+            rules=rules,
+            size=tf.size,
+            mtime_ns=tf.mtime_ns,
+            digest=digest,
+        )
+        return facts
+
+    def text(self, rel: str) -> TextFile | None:
+        if rel not in self.texts:
+            try:
+                self.texts[rel] = read_text(self.root / rel)
+            except UnsafeInputError:
+                return None
+        return self.texts[rel]
+
+
+def _self_urls(root: Path, settings: Settings) -> list[str]:
+    if settings.self_urls:
+        return list(settings.self_urls)
+    try:
+        config = (root / ".git" / "config").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    urls: list[str] = []
+    for line in config.splitlines():
+        key, _, value = line.strip().partition("=")
+        if key.strip() != "url":
+            continue
+        url = value.strip().removesuffix(".git")
+        if url.startswith("git@") and ":" in url:
+            host, _, repo = url[4:].partition(":")
+            url = f"https://{host}/{repo}"
+        if url.startswith(("https://", "http://")):
+            urls.append(url)
+    return urls
+
+
+def _analyse(
+    collector: _Collector,
+    facts: dict[str, FileFacts],
+    options: LintOptions,
+    text_of: Callable[[str], list[str] | None],
+) -> list[Finding]:
+    settings = collector.settings
+    graph = LinkGraph(
+        facts,
+        collector.discovery.files,
+        collector.discovery.dirs,
+        images=collector.discovery.images,
+        self_urls=_self_urls(collector.root, settings),
+        wikilinks=settings.wikilinks,
+        read_lines=text_of,
+    )
+    findings = [Finding.from_tuple(t) for f in facts.values() for t in f.findings]
+    ctx = RepoContext(
+        root=collector.root, settings=settings, facts=facts, graph=graph, external=options.external
+    )
+    for rule in _repo_rules(options.external):
+        ctx.rule = rule
+        rule.check(ctx)
+    findings.extend(ctx.findings)
+    return _filter(findings, facts, settings, options)
+
+
+def _filter(
+    findings: Iterable[Finding], facts: dict[str, FileFacts], settings: Settings, options: LintOptions
+) -> list[Finding]:
+    selected = resolve_selection(options.select if options.select is not None else settings.select)
+    ignored = resolve_selection([*settings.ignore, *options.ignore]) or set()
+    overrides = {REGISTRY[n].name: Severity.parse(s) for n, s in _severity_names(settings).items()}
+    out: list[Finding] = []
+    for finding in findings:
+        if (selected is not None and finding.rule not in selected) or finding.rule in ignored:
+            continue
+        if REGISTRY[finding.rule].opt_in and not options.external:
+            continue
+        if finding.rule in overrides:
+            finding.severity = overrides[finding.rule]
+        source = facts.get(finding.path)
+        if source is not None and _suppressed(source, finding):
+            continue
+        out.append(finding)
+    out.sort(key=lambda f: f.sort_key)
+    return out
+
+
+def _severity_names(settings: Settings) -> dict[str, str]:
+    from papernotes.errors import ConfigError
+    from papernotes.rules import lookup
+
+    out: dict[str, str] = {}
+    for key, value in settings.severity.items():
+        rule = lookup(key)
+        if rule is None:
+            raise ConfigError(f"severity: unknown rule {key!r}; see `papernotes rules`")
+        out[rule.name] = value
+    return out
+
+
+def _suppressed(facts: FileFacts, finding: Finding) -> bool:
+    if not facts.pragmas:
+        return False
+    code, name = finding.code, finding.rule
+    disabled: dict[str, bool] = {}
+    everything = False
+
+    def covers(rules: tuple[str, ...]) -> bool:
+        return not rules or name in rules or code in rules
+
+    for pragma in facts.pragmas:
+        if pragma.kind == "file" and covers(pragma.rules):
+            return True
+        if pragma.line > finding.line:
+            continue
+        if pragma.kind == "next-line" and pragma.line == finding.line - 1 and covers(pragma.rules):
+            return True
+        if pragma.kind == "line" and pragma.line == finding.line and covers(pragma.rules):
+            return True
+        if pragma.kind in ("disable", "enable"):
+            on = pragma.kind == "disable"
+            if not pragma.rules:
+                everything = on
+                disabled.clear()
+            else:
+                for rule in pragma.rules:
+                    disabled[rule] = on
+    return everything or disabled.get(name, False) or disabled.get(code, False)
+
+
+def _shown(findings: list[Finding], root: Path, paths: Sequence[Path] | None) -> list[Finding]:
+    if not paths:
+        return findings
+    wanted: list[str] = []
+    for path in paths:
+        absolute = path if path.is_absolute() else Path.cwd() / path
+        try:
+            rel = os.path.relpath(absolute.resolve(), root.resolve()).replace(os.sep, "/")
+        except ValueError:
+            continue
+        wanted.append("" if rel == "." else rel)
+    return [
+        f
+        for f in findings
+        if any(w == "" or f.path == w or f.path.startswith(w.rstrip("/") + "/") for w in wanted)
+    ]
+
+
+def _pick_fixes(findings: list[Finding], unsafe: bool) -> dict[str, list[LineEdit]]:
+    """Per file, the edits of the fixes to apply this round: never two that touch the same lines."""
+    chosen: dict[str, list[LineEdit]] = {}
+    for finding in findings:
+        fix = finding.fix
+        if fix is None or (fix.applicability == "unsafe" and not unsafe):
+            continue
+        taken = chosen.setdefault(finding.path, [])
+        if any(_overlaps(a, b) for a in fix.edits for b in taken):
+            continue  # the next round, re-extracted from the new text, picks it up again
+        taken.extend(fix.edits)
+    return {path: sorted(edits, key=lambda e: (e.start, e.end)) for path, edits in chosen.items() if edits}
+
+
+def _overlaps(a: LineEdit, b: LineEdit) -> bool:
+    a_end, b_end = max(a.end, a.start), max(b.end, b.start)
+    return not (a_end < b.start or b_end < a.start) or a.start == b.start
+
+
+def run_lint(config: LoadedConfig, options: LintOptions) -> LintResult:
+    settings = config.settings
+    fail_on = Severity.parse(options.fail_on or settings.fail_on)
+    discovery = discover(config.root, settings)
+    collector = _Collector(config, discovery, options.use_cache)
+    facts = collector.collect()
+
+    def lines_of(rel: str) -> list[str] | None:
+        tf = collector.text(rel)
+        return tf.lines() if tf is not None else None
+
+    findings = _analyse(collector, facts, options, lines_of)
+    result = LintResult(findings=[], files=len(facts), skipped=[])
+    if collector.store is not None and collector.store.warning:
+        result.warnings.append(collector.store.warning)
+    if options.fix or options.diff:
+        findings = _fix(collector, facts, findings, options, result)
+    result.findings = _shown(findings, config.root, options.paths)
+    result.skipped = [(f.path, f.skipped, f.skipped_line) for f in facts.values() if f.skipped]
+    if result.skipped:
+        result.exit_code = 3
+    elif any(f.severity >= fail_on for f in result.findings):
+        result.exit_code = 1
+    return result
+
+
+def _fix(
+    collector: _Collector,
+    facts: dict[str, FileFacts],
+    findings: list[Finding],
+    options: LintOptions,
+    result: LintResult,
+) -> list[Finding]:
+    originals: dict[str, TextFile] = {}
+    overlay: dict[str, bytes] = {}
+    for _round in range(MAX_FIX_ROUNDS):
+        plan = _pick_fixes(findings, options.unsafe_fixes)
+        if not plan:
+            break
+        for rel, edits in plan.items():
+            current = decode(overlay[rel], collector.root / rel) if rel in overlay else collector.text(rel)
+            if current is None:
+                continue
+            originals.setdefault(rel, current)
+            overlay[rel] = apply_edits(current, edits)
+            result.fixed += len(edits)
+        facts = collector.collect(overlay)
+
+        def lines_of(rel: str) -> list[str] | None:
+            if rel in overlay:
+                return decode(overlay[rel], collector.root / rel).lines()
+            tf = collector.text(rel)
+            return tf.lines() if tf is not None else None
+
+        findings = _analyse(collector, facts, options, lines_of)
+    else:
+        result.warnings.append(f"fixes did not converge after {MAX_FIX_ROUNDS} rounds")
+    changed = {rel: data for rel, data in overlay.items() if data != originals[rel].raw}
+    if not changed:
+        return findings
+    transaction = Transaction(collector.root)
+    for rel, data in sorted(changed.items()):
+        transaction.replace(originals[rel], data)
+    if options.diff:
+        result.diff = transaction.diff()
+        return findings
+    with repo_lock(collector.root):
+        result.written = transaction.commit(reparse=_reparse)
+    if collector.store is not None:
+        collector.collect()  # refresh the cache with the written files
+    return findings
+
+
+def _reparse(text: str) -> object:
+    from papernotes.parsing import parse_text
+
+    return parse_text(text)

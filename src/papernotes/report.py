@@ -1,0 +1,268 @@
+"""Lint reports in every format: text (rich), concise, json, github, sarif. Renderers return strings."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+from papernotes import __version__
+from papernotes.diagnostics import Finding, Severity
+from papernotes.rules import REGISTRY
+
+__all__ = ["FORMATS", "render"]
+
+SkippedList = Sequence[tuple[str, str, int | None]]
+
+
+def _fix_label(finding: Finding) -> str | None:
+    if finding.fix is None:
+        return None
+    return finding.fix.applicability
+
+
+def concise(findings: Sequence[Finding], skipped: SkippedList) -> str:
+    lines = [f"{f.path}:{f.line}:{f.column}: {f.code} {f.message} ({f.rule})" for f in findings]
+    lines += [f"{path}:{line or 1}:1: skipped: {reason}" for path, reason, line in skipped]
+    return "".join(line + "\n" for line in lines)
+
+
+def as_json(findings: Sequence[Finding], skipped: SkippedList) -> str:
+    rows = [
+        {
+            "rule": f.rule,
+            "code": f.code,
+            "severity": f.severity.name,
+            "file": f.path,
+            "line": f.line,
+            "column": f.column,
+            "end_line": f.end_line,
+            "message": f.message,
+            "fix": None
+            if f.fix is None
+            else {
+                "applicability": f.fix.applicability,
+                "description": f.fix.description,
+                "edits": [{"start": e.start, "end": e.end, "lines": list(e.lines)} for e in f.fix.edits],
+            },
+        }
+        for f in findings
+    ]
+    return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+
+
+def _gh_escape(text: str, *, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+_GH_LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.info: "notice"}
+
+
+def github(findings: Sequence[Finding], skipped: SkippedList) -> str:
+    out = []
+    for f in findings:
+        props = f"file={_gh_escape(f.path, prop=True)},line={f.line},col={f.column}"
+        if f.end_line:
+            props += f",endLine={f.end_line}"
+        props += f",title={_gh_escape(f'{f.code} {f.rule}', prop=True)}"
+        out.append(f"::{_GH_LEVEL[f.severity]} {props}::{_gh_escape(f.message)}\n")
+    for path, reason, line in skipped:
+        out.append(f"::warning file={_gh_escape(path, prop=True)},line={line or 1}::{_gh_escape(reason)}\n")
+    return "".join(out)
+
+
+_SARIF_LEVEL = {Severity.error: "error", Severity.warning: "warning", Severity.info: "note"}
+
+
+def sarif(findings: Sequence[Finding], skipped: SkippedList) -> str:
+    rules = list(REGISTRY.values())
+    index = {rule.name: i for i, rule in enumerate(rules)}
+    results = []
+    for f in findings:
+        region: dict[str, int] = {"startLine": f.line, "startColumn": f.column}
+        if f.end_line:
+            region["endLine"] = f.end_line
+        results.append(
+            {
+                "ruleId": f.code,
+                "ruleIndex": index[f.rule],
+                "level": _SARIF_LEVEL[f.severity],
+                "message": {"text": f.message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+                            "region": region,
+                        }
+                    }
+                ],
+            }
+        )
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "papernotes",
+                        "version": __version__,
+                        "informationUri": "https://pypi.org/project/papernotes/",
+                        "rules": [
+                            {
+                                "id": rule.code,
+                                "name": rule.name,
+                                "shortDescription": {"text": rule.summary},
+                                "fullDescription": {
+                                    "text": rule.doc.split("## Why", 1)[0].split("\n", 1)[1].strip()
+                                },
+                                "help": {"text": rule.doc, "markdown": rule.doc},
+                                "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+                            }
+                            for rule in rules
+                        ],
+                    }
+                },
+                "results": results,
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolExecutionNotifications": [
+                            {
+                                "level": "warning",
+                                "message": {"text": f"skipped: {reason}"},
+                                "locations": [
+                                    {
+                                        "physicalLocation": {
+                                            "artifactLocation": {"uri": path},
+                                            "region": {"startLine": line or 1},
+                                        }
+                                    }
+                                ],
+                            }
+                            for path, reason, line in skipped
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+
+
+_STYLE = {Severity.error: "bold red", Severity.warning: "yellow", Severity.info: "cyan"}
+
+
+def text(
+    findings: Sequence[Finding],
+    skipped: SkippedList,
+    *,
+    source: Callable[[str, int], str | None] = lambda path, line: None,
+    color: bool = False,
+    width: int = 100,
+) -> str:
+    """Grouped by file: ``file:line:col CODE name message``, the source line, a marker under the span."""
+    from rich.console import Console
+    from rich.text import Text
+
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False, soft_wrap=True
+    )
+    current = None
+    for f in findings:
+        if f.path != current:
+            if current is not None:
+                console.print()
+            console.print(Text(f.path, style="bold underline"))
+            current = f.path
+        head = Text()
+        head.append(f"{f.path}:{f.line}:{f.column}", style="bold")
+        head.append(" ")
+        head.append(f"{f.code}", style=_STYLE[f.severity])
+        head.append(f" {f.rule} ", style="dim")
+        head.append(f.message)
+        if f.fix is not None:
+            head.append(
+                f" [{f.fix.applicability} fix]", style="green" if f.fix.applicability == "safe" else "magenta"
+            )
+        console.print(head)
+        line = source(f.path, f.line)
+        if line is not None:
+            shown = line.replace("\t", " ")
+            if len(shown) > 160:
+                shown = shown[:159] + "…"
+            console.print(Text(f"  {f.line:>5} | ", style="dim") + Text(shown))
+            start = min(max(f.column - 1, 0), len(shown))
+            span = max(1, len(shown.rstrip()) - start) if f.column <= 1 else max(1, _token_len(shown, start))
+            console.print(
+                Text("        | ", style="dim")
+                + Text(" " * _display_width(shown[:start]) + "^" * min(span, 80), style=_STYLE[f.severity])
+            )
+    for skipped_path, reason, skipped_line in skipped:
+        console.print(Text(f"{skipped_path}:{skipped_line or 1}: skipped: {reason}", style="yellow"))
+    console.print(_summary(findings, skipped))
+    return buffer.getvalue()
+
+
+def _token_len(line: str, start: int) -> int:
+    end = start
+    while end < len(line) and not line[end].isspace() and line[end] not in ")]>\"'":
+        end += 1
+    return end - start
+
+
+def _display_width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _summary(findings: Sequence[Finding], skipped: SkippedList) -> str:
+    if not findings and not skipped:
+        return "\nAll checks passed."
+    by_rule = Counter((f.code, f.rule) for f in findings)
+    by_severity = Counter(f.severity.name for f in findings)
+    fixable = Counter(f.fix.applicability for f in findings if f.fix is not None)
+    lines = [
+        "",
+        f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''}"
+        + (
+            " ("
+            + ", ".join(f"{by_severity[s]} {s}" for s in ("error", "warning", "info") if by_severity[s])
+            + ")"
+            if findings
+            else ""
+        )
+        + ".",
+    ]
+    for (code, rule), count in sorted(by_rule.items()):
+        lines.append(f"  {count:>4}  {code} {rule}")
+    if fixable:
+        parts = []
+        if fixable["safe"]:
+            parts.append(f"{fixable['safe']} fixable with --fix")
+        if fixable["unsafe"]:
+            parts.append(f"{fixable['unsafe']} more with --unsafe-fixes")
+        lines.append("[" + "; ".join(parts) + "]")
+    if skipped:
+        lines.append(f"{len(skipped)} file{'s' if len(skipped) != 1 else ''} skipped.")
+    return "\n".join(lines)
+
+
+FORMATS: dict[str, Callable[[Sequence[Finding], SkippedList], str]] = {
+    "concise": concise,
+    "json": as_json,
+    "github": github,
+    "sarif": sarif,
+}
+
+
+def render(fmt: str, findings: Sequence[Finding], skipped: SkippedList, **kwargs: object) -> str:
+    if fmt == "text":
+        return text(findings, skipped, **kwargs)  # type: ignore[arg-type]
+    return FORMATS[fmt](findings, skipped)
