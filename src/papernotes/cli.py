@@ -244,6 +244,19 @@ def rule(name: Annotated[str, typer.Argument(help="A rule name (broken-link) or 
     _out(found.doc)
 
 
+cache_app = typer.Typer(help="Manage lint's cache in .papernotes_cache/.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("clean")
+def cache_clean() -> None:
+    """Delete lint's cached facts; the next lint run parses every file again."""
+    from papernotes.edits import clean_cache
+
+    removed = clean_cache(_config().root)
+    _out(f"Removed {removed} cache file{'s' if removed != 1 else ''}.\n")
+
+
 @app.command("list")
 def list_command(
     category: Annotated[

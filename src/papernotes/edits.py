@@ -211,6 +211,21 @@ def write_cache_file(root: Path, name: str, data: bytes) -> bool:
     return True
 
 
+def clean_cache(root: Path) -> int:
+    """Remove the cache files in <root>/.papernotes_cache (keeping its lock, tag and .gitignore); return how many."""
+    folder = root / _CACHE_DIR
+    removed = 0
+    if not folder.is_dir():
+        return 0
+    for entry in folder.iterdir():
+        if entry.name in (".gitignore", "CACHEDIR.TAG", "lock") or not entry.is_file():
+            continue
+        with suppress(FileNotFoundError):
+            entry.unlink()
+            removed += 1
+    return removed
+
+
 def clean_stale_temps(root: Path) -> int:
     """Remove the temp files a killed papernotes left; return how many. Hold `repo_lock`."""
     removed = 0

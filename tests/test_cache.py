@@ -1,0 +1,111 @@
+"""Lint's cache changes nothing but speed: cold, warm and one-file-changed runs report the same findings."""
+
+from __future__ import annotations
+
+import marshal
+import os
+import shutil
+from pathlib import Path
+
+from papernotes.cache import CACHE_DIR, CacheStore
+from papernotes.config import load_config
+from papernotes.lint import LintOptions, run_lint
+from papernotes.report import render
+
+from .conftest import SEED
+
+
+def _repo(root: Path) -> Path:
+    (root / ".git").mkdir(parents=True)
+    (root / "notes" / "papers").mkdir(parents=True)
+    (root / "assets").mkdir()
+    shutil.copyfile(SEED, root / "notes" / "PretrainedLangugeModel.md")
+    (root / "notes" / "topic.md").write_text(
+        "# Topic\n\n## 模型\n\n### [2103.10360 GLM](papers/glm.md)\n- https://arxiv.org/abs/2103.10360\n\n"
+        "### [1810.04805 BERT](papers/bert.md#method)\n\n### [1810.04805 BERT again](papers/missing.md)\n",
+        encoding="utf-8",
+    )
+    (root / "notes" / "papers" / "glm.md").write_text(
+        '---\nid: "2103.10360"\ntitle: "GLM"\n---\n\n# GLM\n\n## Method\n\n![fig](../../assets/a.png)\n',
+        encoding="utf-8",
+    )
+    (root / "notes" / "papers" / "bert.md").write_text("# BERT\n\n## Results\n", encoding="utf-8")
+    (root / "assets" / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (root / "assets" / "unused.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    return root
+
+
+def _report(root: Path, *, cache: bool) -> str:
+    result = run_lint(load_config(root), LintOptions(use_cache=cache))
+    return render("json", result.findings, result.skipped)
+
+
+def test_cold_warm_and_one_changed_runs_report_identical_json(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "repo")
+    cold = _report(root, cache=False)
+    first = _report(root, cache=True)
+    assert (root / CACHE_DIR / "lint.marshal").is_file()
+    warm = _report(root, cache=True)
+    assert cold == first == warm
+    assert '"broken-anchor"' in cold and '"unused-image"' in cold
+
+    note = root / "notes" / "papers" / "bert.md"
+    note.write_text("# BERT\n\n## Method\n", encoding="utf-8")
+    changed_warm = _report(root, cache=True)
+    changed_cold = _report(root, cache=False)
+    assert changed_warm == changed_cold
+    assert changed_warm != warm  # the anchor #method now exists
+
+
+def test_a_file_touched_but_unchanged_is_a_cache_hit_by_digest(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "repo")
+    before = _report(root, cache=True)
+    index = root / "notes" / "topic.md"
+    stat = index.stat()
+    os.utime(index, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    assert _report(root, cache=True) == before
+
+
+def test_a_corrupt_cache_is_rebuilt_with_a_warning(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "repo")
+    expected = _report(root, cache=True)
+    (root / CACHE_DIR / "lint.marshal").write_bytes(b"\x00garbage\xff")
+    result = run_lint(load_config(root), LintOptions())
+    assert any("corrupt" in w for w in result.warnings)
+    assert render("json", result.findings, result.skipped) == expected
+    assert not run_lint(load_config(root), LintOptions()).warnings  # rebuilt
+
+
+def test_a_cache_of_another_version_or_configuration_is_ignored(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "repo")
+    expected = _report(root, cache=True)
+    path = root / CACHE_DIR / "lint.marshal"
+    key, entries = marshal.loads(path.read_bytes())
+    # Were the foreign entries used, every file's own findings (field 15) would vanish from the report.
+    poisoned = {p: (*value[:15], (), *value[16:]) for p, value in entries.items()}
+    path.write_bytes(marshal.dumps(((key[0], "0.0.0-other", key[2]), poisoned)))
+    assert _report(root, cache=True) == expected
+    store = CacheStore(root, "another-fingerprint")
+    store.load()
+    assert store.entries == {}
+
+
+def test_the_cache_folder_is_git_ignored_and_tagged(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "repo")
+    _report(root, cache=True)
+    assert (root / CACHE_DIR / ".gitignore").read_text() == "*\n"
+    assert (root / CACHE_DIR / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+
+
+def test_cache_clean_removes_the_cached_facts(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from papernotes.cli import main
+
+    root = _repo(tmp_path / "repo")
+    _report(root, cache=True)
+    monkeypatch.chdir(root)
+    try:
+        main(["cache", "clean"])
+    except SystemExit as exit_:
+        assert exit_.code in (0, None)
+    assert "Removed 1 cache file" in capsys.readouterr().out
+    assert not (root / CACHE_DIR / "lint.marshal").exists()
