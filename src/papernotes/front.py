@@ -20,6 +20,7 @@ __all__ = ["front_matter_of", "load_yaml"]
 MAX_ALIASES = 64
 MAX_DEPTH = 40
 MAX_LINES = 2000
+MAX_VALUES = 20_000  # after alias expansion: a few aliases can stand for millions of values
 # The first content line of real front matter is a "key:" line or a YAML list item; anything else after a
 # leading "---" is a thematic break followed by ordinary Markdown.
 _KEY_LINE_RE = re.compile(r"""^(?:[\w"'][^:#]*:(?:\s|$)|- |\{)""")
@@ -49,7 +50,7 @@ def front_matter_of(lines: Sequence[str]) -> FrontMatter | None:
     text = "\n".join(content)
     if kind == "toml":
         try:
-            data = _json_safe(tomllib.loads(text))
+            data = _json_safe(tomllib.loads(text), [MAX_VALUES])
             assert isinstance(data, dict)
             return FrontMatter(format="toml", start=1, end=end + 1, data=data)
         except tomllib.TOMLDecodeError as err:
@@ -86,7 +87,10 @@ def load_yaml(text: str) -> tuple[dict[str, object] | None, str | None, int | No
     if not isinstance(loaded, dict):
         return None, f"front matter is a {type(loaded).__name__}, not a mapping of keys", 1
     lossy = getattr(loaded, "_papernotes_lossy", None)
-    data = _json_safe(loaded)
+    try:
+        data = _json_safe(loaded, [MAX_VALUES])
+    except _TooBig:
+        return None, f"front matter expands to more than {MAX_VALUES} values (an alias bomb?)", 1
     assert isinstance(data, dict)
     if lossy:
         return data, lossy[0][0], lossy[0][1]
@@ -179,11 +183,18 @@ class _Mapping(dict[Any, Any]):
         self._papernotes_lossy: list[tuple[str, int]] = []
 
 
-def _json_safe(value: object) -> object:
+class _TooBig(Exception):
+    pass
+
+
+def _json_safe(value: object, budget: list[int]) -> object:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooBig
     if isinstance(value, dict):
-        return {str(key): _json_safe(item) for key, item in value.items()}
+        return {str(key): _json_safe(item, budget) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
+        return [_json_safe(v, budget) for v in value]
     if isinstance(value, _dt.datetime | _dt.date | _dt.time):
         return value.isoformat()
     if isinstance(value, bytes):
