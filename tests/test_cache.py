@@ -94,7 +94,11 @@ def test_the_cache_folder_is_git_ignored_and_tagged(tmp_path: Path) -> None:
     root = _repo(tmp_path / "repo")
     _report(root, cache=True)
     assert (root / CACHE_DIR / ".gitignore").read_text() == "*\n"
-    assert (root / CACHE_DIR / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert (
+        (root / CACHE_DIR / "CACHEDIR.TAG")
+        .read_text()
+        .startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    )
 
 
 def test_cache_clean_removes_the_cached_facts(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -109,3 +113,16 @@ def test_cache_clean_removes_the_cached_facts(tmp_path: Path, monkeypatch, capsy
         assert exit_.code in (0, None)
     assert "Removed 1 cache file" in capsys.readouterr().out
     assert not (root / CACHE_DIR / "lint.marshal").exists()
+
+
+def test_parallel_extraction_reports_the_same_as_one_process(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import papernotes.lint as lint
+
+    root = _repo(tmp_path / "repo")
+    serial = run_lint(load_config(root), LintOptions(use_cache=False, jobs=1))
+    monkeypatch.setattr(lint, "PARALLEL_MIN_FILES", 1)
+    parallel = run_lint(load_config(root), LintOptions(use_cache=True, jobs=2))
+    assert render("json", parallel.findings, parallel.skipped) == render(
+        "json", serial.findings, serial.skipped
+    )
+    assert _report(root, cache=True) == render("json", serial.findings, serial.skipped)

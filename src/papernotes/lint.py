@@ -28,6 +28,9 @@ from papernotes.workspace import Discovery, discover, role_candidates
 __all__ = ["LintOptions", "LintResult", "run_lint"]
 
 MAX_FIX_ROUNDS = 10
+# Below this many files to parse, starting worker processes costs more than it saves.
+PARALLEL_MIN_FILES = 400
+_CHUNK = 64
 
 
 @dataclass
@@ -67,7 +70,11 @@ def _repo_rules(external: bool) -> list[Rule]:
 class _Collector:
     """Facts for every Markdown file, from the cache where it still holds, else from the file."""
 
-    def __init__(self, config: LoadedConfig, discovery: Discovery, use_cache: bool) -> None:
+    def __init__(
+        self, config: LoadedConfig, discovery: Discovery, use_cache: bool, jobs: int | None = None
+    ) -> None:
+        self.config = config
+        self.jobs = jobs if jobs is not None else _default_jobs()
         self.root = config.root
         self.settings = config.settings
         self.discovery = discovery
@@ -84,15 +91,38 @@ class _Collector:
     def collect(self, overlay: dict[str, bytes] | None = None) -> dict[str, FileFacts]:
         facts: dict[str, FileFacts] = {}
         rules = _file_rules()
+        misses: list[str] = []
         for rel in self.discovery.markdown:
             if overlay is not None and rel in overlay:
                 facts[rel] = self._from_bytes(rel, overlay[rel], rules)
                 continue
-            facts[rel] = self._one(rel, rules)
+            hit = self._cached(rel)
+            if isinstance(hit, FileFacts):
+                facts[rel] = hit
+            else:
+                misses.append(rel)
+        if len(misses) >= PARALLEL_MIN_FILES and self.jobs > 1:
+            for found in _extract_parallel(self, misses):
+                facts[found.path] = found
+                if self.store is not None and not found.skipped:
+                    self.store.put(found)
+        else:
+            for rel in misses:
+                facts[rel] = self._one(rel, rules)
+        facts = {rel: facts[rel] for rel in self.discovery.markdown}
         if self.store is not None and overlay is None:
             self.store.retain(set(facts))
             self.store.save()
         return facts
+
+    def _cached(self, rel: str) -> FileFacts | None:
+        if self.store is None:
+            return None
+        try:
+            st = (self.root / rel).stat()
+        except OSError:
+            return None
+        return self.store.get(rel, st.st_size, st.st_mtime_ns)
 
     def _one(self, rel: str, rules: list[Rule]) -> FileFacts:
         path = self.root / rel
@@ -100,10 +130,6 @@ class _Collector:
             st = path.stat()
         except OSError as err:
             return FileFacts(path=rel, skipped=f"cannot read: {err.strerror or err}")
-        if self.store is not None:
-            hit = self.store.get(rel, st.st_size, st.st_mtime_ns)
-            if hit is not None:
-                return hit
         if st.st_size > self.settings.max_file_size:
             return FileFacts(
                 path=rel,
@@ -152,6 +178,42 @@ class _Collector:
             except UnsafeInputError:
                 return None
         return self.texts[rel]
+
+
+def _default_jobs() -> int:
+    try:
+        return max(1, min(len(os.sched_getaffinity(0)), 8))
+    except AttributeError:  # not on Linux
+        return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _worker(config: LoadedConfig, paths: list[str]) -> list[tuple[object, ...]]:
+    from papernotes.cache import facts_to_tuple
+
+    collector = _Collector(config, discover_nothing(), use_cache=False, jobs=1)
+    rules = _file_rules()
+    return [facts_to_tuple(collector._one(rel, rules)) for rel in paths]
+
+
+def discover_nothing() -> Discovery:
+    return Discovery()
+
+
+def _extract_parallel(collector: _Collector, paths: list[str]) -> Iterable[FileFacts]:
+    """Parse files in worker processes: the parse is CPU-bound and each file is independent."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from papernotes.cache import facts_from_tuple
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    chunks = [paths[i : i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
+    with ProcessPoolExecutor(
+        max_workers=collector.jobs, mp_context=multiprocessing.get_context(method)
+    ) as pool:
+        for batch in pool.map(_worker, [collector.config] * len(chunks), chunks):
+            for item in batch:
+                yield facts_from_tuple(item)
 
 
 def _self_urls(root: Path, settings: Settings) -> list[str]:
@@ -308,7 +370,7 @@ def run_lint(config: LoadedConfig, options: LintOptions) -> LintResult:
     settings = config.settings
     fail_on = Severity.parse(options.fail_on or settings.fail_on)
     discovery = discover(config.root, settings)
-    collector = _Collector(config, discovery, options.use_cache)
+    collector = _Collector(config, discovery, options.use_cache, options.jobs)
     facts = collector.collect()
 
     def lines_of(rel: str) -> list[str] | None:
