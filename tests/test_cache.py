@@ -70,9 +70,11 @@ def test_a_corrupt_cache_is_rebuilt_with_a_warning(tmp_path: Path) -> None:
     root = _repo(tmp_path / "repo")
     expected = _report(root, cache=True)
     (root / CACHE_DIR / "lint.marshal").write_bytes(b"\x00garbage\xff")
+    (root / CACHE_DIR / "run.marshal").write_bytes(b"\x00garbage\xff")  # ignored: the run is redone
     result = run_lint(load_config(root), LintOptions())
     assert any("corrupt" in w for w in result.warnings)
     assert render("json", result.findings, result.skipped) == expected
+    (root / CACHE_DIR / "run.marshal").unlink()
     assert not run_lint(load_config(root), LintOptions()).warnings  # rebuilt
 
 
@@ -111,8 +113,9 @@ def test_cache_clean_removes_the_cached_facts(tmp_path: Path, monkeypatch, capsy
         main(["cache", "clean"])
     except SystemExit as exit_:
         assert exit_.code in (0, None)
-    assert "Removed 1 cache file" in capsys.readouterr().out
+    assert "Removed 2 cache files" in capsys.readouterr().out
     assert not (root / CACHE_DIR / "lint.marshal").exists()
+    assert not (root / CACHE_DIR / "run.marshal").exists()
 
 
 def test_parallel_extraction_reports_the_same_as_one_process(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -126,3 +129,19 @@ def test_parallel_extraction_reports_the_same_as_one_process(tmp_path: Path, mon
         "json", serial.findings, serial.skipped
     )
     assert _report(root, cache=True) == render("json", serial.findings, serial.skipped)
+
+
+def test_a_run_with_nothing_changed_answers_from_the_run_cache(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import papernotes.lint as lint
+
+    root = _repo(tmp_path / "repo")
+    first = _report(root, cache=True)
+
+    def no_parsing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a warm run with nothing changed must not look into files")
+
+    monkeypatch.setattr(lint, "_Collector", no_parsing)
+    assert _report(root, cache=True) == first
+    (root / "assets" / "new.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # a new file changes the run key
+    monkeypatch.undo()
+    assert _report(root, cache=True) == _report(root, cache=False) != first

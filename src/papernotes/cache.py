@@ -13,13 +13,15 @@ import marshal
 from pathlib import Path
 
 from papernotes import __version__
+from papernotes.diagnostics import Finding
 from papernotes.facts import EntryFact, FileFacts, HeadingFact, LinkFact, Pragma
 
-__all__ = ["CACHE_DIR", "CacheStore", "facts_from_tuple", "facts_to_tuple"]
+__all__ = ["CACHE_DIR", "CacheStore", "RunCache", "facts_from_tuple", "facts_to_tuple", "run_key"]
 
 CACHE_DIR = ".papernotes_cache"
 _FORMAT = 1
 _NAME = "lint.marshal"
+_RUN_NAME = "run.marshal"
 
 
 def facts_to_tuple(f: FileFacts) -> tuple[object, ...]:
@@ -32,16 +34,13 @@ def facts_to_tuple(f: FileFacts) -> tuple[object, ...]:
         f.title,
         tuple(f.anchors),
         tuple(f.html_anchors),
-        tuple((h.level, h.line, h.text, h.raw, h.anchor, h.in_conflict) for h in f.headings),
-        tuple((k.kind, k.target, k.line, k.column, k.text) for k in f.links),
-        tuple(
-            (e.line, e.title, e.title_key, e.ids, e.note, e.note_line, e.category, e.in_conflict)
-            for e in f.entries
-        ),
+        tuple(map(tuple, f.headings)),  # marshal takes plain tuples only
+        tuple(map(tuple, f.links)),
+        tuple(map(tuple, f.entries)),
         f.fm_id,
         f.fm_title,
         f.fm_line,
-        tuple((p.kind, p.rules, p.line) for p in f.pragmas),
+        tuple(map(tuple, f.pragmas)),
         tuple(f.findings),
         f.skipped,
         f.skipped_line,
@@ -78,13 +77,13 @@ def facts_from_tuple(t: tuple[object, ...]) -> FileFacts:
         title=title,  # type: ignore[arg-type]
         anchors=list(anchors),  # type: ignore[call-overload]
         html_anchors=list(html_anchors),  # type: ignore[call-overload]
-        headings=[HeadingFact(*h) for h in headings],  # type: ignore[attr-defined]
-        links=[LinkFact(*k) for k in links],  # type: ignore[attr-defined]
-        entries=[EntryFact(*e) for e in entries],  # type: ignore[attr-defined]
+        headings=list(map(HeadingFact._make, headings)),  # type: ignore[call-overload]
+        links=list(map(LinkFact._make, links)),  # type: ignore[call-overload]
+        entries=list(map(EntryFact._make, entries)),  # type: ignore[call-overload]
         fm_id=fm_id,  # type: ignore[arg-type]
         fm_title=fm_title,  # type: ignore[arg-type]
         fm_line=fm_line,  # type: ignore[arg-type]
-        pragmas=[Pragma(*p) for p in pragmas],  # type: ignore[attr-defined]
+        pragmas=list(map(Pragma._make, pragmas)),  # type: ignore[call-overload]
         findings=list(findings),  # type: ignore[call-overload]
         skipped=skipped,  # type: ignore[arg-type]
         skipped_line=skipped_line,  # type: ignore[arg-type]
@@ -158,3 +157,38 @@ class CacheStore:
         from papernotes.edits import write_cache_file
 
         write_cache_file(self.root, _NAME, marshal.dumps((self.key, self.entries)))
+
+
+def run_key(*parts: object) -> str:
+    import hashlib
+
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(repr((_FORMAT, __version__)).encode())
+    for part in parts:
+        digest.update(b"\0")
+        digest.update(marshal.dumps(part if not isinstance(part, list) else tuple(part)))  # type: ignore[arg-type]
+    return digest.hexdigest()
+
+
+class RunCache:
+    """A whole run's findings, for when nothing at all changed: no file is even looked into."""
+
+    def __init__(self, root: Path, key: str) -> None:
+        self.root = root
+        self.key = key
+        self.path = root / CACHE_DIR / _RUN_NAME
+
+    def load(self) -> tuple[list[Finding], list[tuple[str, str, int | None]]] | None:
+        try:
+            key, findings, skipped = marshal.loads(self.path.read_bytes())
+            if key != self.key:
+                return None
+            return [Finding.from_tuple(t) for t in findings], [(str(p), str(r), n) for p, r, n in skipped]
+        except (OSError, EOFError, ValueError, TypeError):
+            return None
+
+    def save(self, findings: list[Finding], skipped: list[tuple[str, str, int | None]]) -> None:
+        from papernotes.edits import write_cache_file
+
+        data = (self.key, tuple(f.to_tuple() for f in findings), tuple(skipped))
+        write_cache_file(self.root, _RUN_NAME, marshal.dumps(data))  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 """Compact facts about files: what lint extracts, caches and runs its cross-file rules on.
 
-These are slotted dataclasses, not pydantic models, on purpose: a 10,000-note repository has hundreds of
+These are named tuples and slotted dataclasses, not pydantic models, on purpose: a 10,000-note repository has hundreds of
 thousands of links and headings, and building validated models for each costs seconds where these cost
 milliseconds. The pydantic records of ``model`` are built from them at the edges (``show``, ``export``,
 ``schema``).
@@ -9,12 +9,12 @@ milliseconds. The pydantic records of ``model`` are built from them at the edges
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 __all__ = ["EntryFact", "FileFacts", "HeadingFact", "LinkFact", "Pragma"]
 
 
-@dataclass(slots=True)
-class HeadingFact:
+class HeadingFact(NamedTuple):
     level: int
     line: int
     text: str  # rendered, as GitHub's slugger sees it
@@ -23,8 +23,7 @@ class HeadingFact:
     in_conflict: bool = False
 
 
-@dataclass(slots=True)
-class LinkFact:
+class LinkFact(NamedTuple):
     kind: str  # link, image, html_img, html_a, autolink, bare_url, wikilink, embed
     target: str
     line: int
@@ -32,15 +31,13 @@ class LinkFact:
     text: str = ""
 
 
-@dataclass(slots=True)
-class Pragma:
+class Pragma(NamedTuple):
     kind: str  # "next-line", "disable", "enable", "file"
     rules: tuple[str, ...]  # empty: every rule
     line: int
 
 
-@dataclass(slots=True)
-class EntryFact:
+class EntryFact(NamedTuple):
     """What cross-file rules need of an entry."""
 
     line: int

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from papernotes.cache import CacheStore
+from papernotes.cache import CacheStore, RunCache, run_key
 from papernotes.config import LoadedConfig, Settings
 from papernotes.diagnostics import Finding, Severity
 from papernotes.edits import LineEdit, Transaction, apply_edits, repo_lock
@@ -180,6 +180,26 @@ class _Collector:
         return self.texts[rel]
 
 
+def _run_key(config: LoadedConfig, discovery: Discovery, external: bool) -> str:
+    """Everything a whole run's findings depend on: the files (names; Markdown sizes and times), settings."""
+    stats: list[tuple[str, int, int]] = []
+    for rel in discovery.markdown:
+        try:
+            st = (config.root / rel).stat()
+        except OSError:
+            stats.append((rel, -1, -1))
+            continue
+        stats.append((rel, st.st_size, st.st_mtime_ns))
+    return run_key(
+        config.settings.fingerprint(),
+        external,
+        _self_urls(config.root, config.settings),
+        stats,
+        sorted(discovery.files),
+        sorted(discovery.dirs),
+    )
+
+
 def _default_jobs() -> int:
     try:
         return max(1, min(len(os.sched_getaffinity(0)), 8))
@@ -261,12 +281,11 @@ def _analyse(
         ctx.rule = rule
         rule.check(ctx)
     findings.extend(ctx.findings)
-    return _filter(findings, facts, settings, options)
+    return [f for f in findings if f.path not in facts or not _suppressed(facts[f.path], f)]
 
 
-def _filter(
-    findings: Iterable[Finding], facts: dict[str, FileFacts], settings: Settings, options: LintOptions
-) -> list[Finding]:
+def _select(findings: Iterable[Finding], settings: Settings, options: LintOptions) -> list[Finding]:
+    """The findings the selection asks for, at their configured severity, in file order."""
     selected = resolve_selection(options.select if options.select is not None else settings.select)
     ignored = resolve_selection([*settings.ignore, *options.ignore]) or set()
     overrides = {REGISTRY[n].name: Severity.parse(s) for n, s in _severity_names(settings).items()}
@@ -278,9 +297,6 @@ def _filter(
             continue
         if finding.rule in overrides:
             finding.severity = overrides[finding.rule]
-        source = facts.get(finding.path)
-        if source is not None and _suppressed(source, finding):
-            continue
         out.append(finding)
     out.sort(key=lambda f: f.sort_key)
     return out
@@ -369,7 +385,18 @@ def _overlaps(a: LineEdit, b: LineEdit) -> bool:
 def run_lint(config: LoadedConfig, options: LintOptions) -> LintResult:
     settings = config.settings
     fail_on = Severity.parse(options.fail_on or settings.fail_on)
+    resolve_selection(options.select)  # a misspelt rule is a usage error before any work
+    resolve_selection(options.ignore)
     discovery = discover(config.root, settings)
+    fixing = options.fix or options.diff
+    run_cache = None
+    if options.use_cache and settings.cache and not fixing:
+        run_cache = RunCache(config.root, _run_key(config, discovery, options.external))
+        hit = run_cache.load()
+        if hit is not None:
+            findings, skipped = hit
+            result = LintResult(findings=[], files=len(discovery.markdown), skipped=skipped)
+            return _finish(result, _select(findings, settings, options), config.root, options, fail_on)
     collector = _Collector(config, discovery, options.use_cache, options.jobs)
     facts = collector.collect()
 
@@ -379,12 +406,22 @@ def run_lint(config: LoadedConfig, options: LintOptions) -> LintResult:
 
     findings = _analyse(collector, facts, options, lines_of)
     result = LintResult(findings=[], files=len(facts), skipped=[])
+    result.skipped = [(f.path, f.skipped, f.skipped_line) for f in facts.values() if f.skipped]
+    if run_cache is not None:
+        run_cache.save(findings, result.skipped)
     if collector.store is not None and collector.store.warning:
         result.warnings.append(collector.store.warning)
-    if options.fix or options.diff:
-        findings = _fix(collector, facts, findings, options, result)
-    result.findings = _shown(findings, config.root, options.paths)
-    result.skipped = [(f.path, f.skipped, f.skipped_line) for f in facts.values() if f.skipped]
+    findings = _select(findings, settings, options)
+    if fixing:
+        findings = _select(_fix(collector, facts, findings, options, result), settings, options)
+        result.skipped = [(f.path, f.skipped, f.skipped_line) for f in facts.values() if f.skipped]
+    return _finish(result, findings, config.root, options, fail_on)
+
+
+def _finish(
+    result: LintResult, findings: list[Finding], root: Path, options: LintOptions, fail_on: Severity
+) -> LintResult:
+    result.findings = _shown(findings, root, options.paths)
     if result.skipped:
         result.exit_code = 3
     elif any(f.severity >= fail_on for f in result.findings):

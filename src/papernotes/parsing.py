@@ -7,6 +7,7 @@ on deeply nested input). The walk turns markdown-it's tokens into a small, parse
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ _HTML_ATTR_RE = re.compile(
 )
 _HTML_TAG_RE = re.compile(r"<(img|a|span|div|h[1-6]|p|section)\b[^>]*>", re.IGNORECASE)
 _BARE_URL_RE = re.compile(
-    r"(?<![\w(<\[\"'=])(?:https?|ftp|file)://[^\s<>\"'`)\]]+|(?<![\w/])javascript:[^\s<>]+"
+    r"(?<![\w<\"'=])(?:https?|ftp|file)://[^\s<>\"'`)\]]+|(?<![\w/])javascript:[^\s<>]+"
 )
 _WIKILINK_RE = re.compile(r"(!?)\[\[([^\[\]|#\n]*)(#[^\[\]|\n]*)?(?:\|([^\[\]\n]*))?\]\]")
 _TRAILING_PUNCT = ".,;:!?。，；：！？"
@@ -41,13 +42,13 @@ _TRAILING_PUNCT = ".,;:!?。，；：！？"
 def build_md() -> MarkdownIt:
     """The one MarkdownIt papernotes uses: CommonMark + GFM tables and strikethrough, HTML on.
 
-    Link validation and normalisation are switched off so that ``javascript:`` and ``file:`` links stay links
-    (the checker must see them) and targets stay as written (no percent-encoding of CJK paths).
+    Link normalisation is switched off so that targets stay as written (no percent-encoding of CJK paths).
+    Link validation stays on, as in every renderer: ``javascript:`` and ``file:`` links become text, where the
+    text scan still finds them.
     """
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-    md.validateLink = lambda url: True  # type: ignore[method-assign]
     md.normalizeLink = lambda url: url  # type: ignore[method-assign]
     md.normalizeLinkText = lambda link: link  # type: ignore[method-assign]
     return md
@@ -61,6 +62,14 @@ class Inline:
     content: str
     line: int
     href: str = ""
+
+    @property
+    def type(self) -> str:
+        """markdown-it's token type for this piece (what ``slug.inline_text`` reads)."""
+        return _TOKEN_TYPES.get(self.kind, self.kind)
+
+
+_TOKEN_TYPES = {"code": "code_inline", "break": "softbreak", "html": "html_inline"}
 
 
 @dataclass(slots=True)
@@ -155,19 +164,62 @@ def conflict_side(regions: Sequence[ConflictRegion], line: int) -> Literal["ours
     return None
 
 
-def parse_text(text: str, *, path: str = "") -> ParsedText:
-    """Parse normalised text (``\\n`` line endings, no BOM) into blocks and document facts."""
+def parse_text(text: str, *, path: str = "", backend: str | None = None) -> ParsedText:
+    """Parse normalised text (``\\n`` line endings, no BOM) into blocks and document facts.
+
+    ``backend`` is ``"rs"`` (markdown-it-pyrs, fast), ``"py"`` (markdown-it-py, the reference) or ``None``:
+    the fast one when it is installed and ``PAPERNOTES_PARSER`` does not say ``py``. A document the fast
+    parser cannot handle exactly like the reference (a panic, nesting deeper than the reference allows) is
+    parsed by the reference.
+    """
     lines = text.split("\n")
     front = front_matter_of(lines)
     body = text
     if front is not None:
         # Blank the front matter out rather than cut it, so markdown-it's line numbers stay the file's.
         body = "\n" * front.end + "\n".join(lines[front.end :])
+    if (backend or default_backend()) == "rs":
+        from papernotes.fastparse import walk_rs
+
+        parsed = walk_rs(body, lines, front)
+        if parsed is not None:
+            return parsed
     tokens = build_md().parse(body)
-    return _Walker(lines, front).walk(tokens)
+    return _PyWalker(lines, front).walk(tokens)
 
 
-class _Walker:
+@cache
+def default_backend() -> str:
+    if os.environ.get("PAPERNOTES_PARSER", "").lower() in ("py", "python", "markdown-it-py"):
+        return "py"
+    try:
+        import markdown_it_pyrs  # noqa: F401
+    except ImportError:
+        return "py"
+    return "rs"
+
+
+def merge_text(inlines: list[Inline]) -> list[Inline]:
+    """Adjacent text pieces as one (parsers split text at entities and escapes differently)."""
+    out: list[Inline] = []
+    for piece in inlines:
+        if piece.kind == "text" and out and out[-1].kind == "text":
+            out[-1].content += piece.content
+        else:
+            out.append(piece)
+    return out
+
+
+def norm_content(content: str) -> str:
+    """An inline block's source with each line's indentation dropped, as both parsers agree on it."""
+    if "\n" not in content:
+        return content.strip()
+    return "\n".join(line.strip() for line in content.split("\n")).strip()
+
+
+class BaseWalker:
+    """What both parser walks share: collecting blocks, links and anchors, and finishing the facts."""
+
     def __init__(self, lines: list[str], front: FrontMatter | None) -> None:
         self.lines = lines
         self.front = front
@@ -177,134 +229,45 @@ class _Walker:
         self.code_lines: set[int] = set()
         self.empty_todos: list[int] = []
 
-    def walk(self, tokens: Sequence[Token]) -> ParsedText:
-        list_depth = 0
-        quote_depth = 0
-        ordered_stack: list[bool] = []
-        pending_item: int | None = None
-        heading_level = 0
-        for index, token in enumerate(tokens):
-            kind = token.type
-            if kind == "bullet_list_open" or kind == "ordered_list_open":
-                list_depth += 1
-                ordered_stack.append(kind == "ordered_list_open")
-            elif kind == "bullet_list_close" or kind == "ordered_list_close":
-                list_depth -= 1
-                ordered_stack.pop()
-            elif kind == "list_item_open":
-                pending_item = token.map[0] + 1 if token.map else None
-            elif kind == "blockquote_open":
-                quote_depth += 1
-            elif kind == "blockquote_close":
-                quote_depth -= 1
-            elif kind == "heading_open":
-                heading_level = int(token.tag[1:])
-            elif kind == "inline" and token.map is not None:
-                parent = tokens[index - 1].type if index else ""
-                block_kind: Literal["heading", "paragraph", "table"] = (
-                    "heading"
-                    if parent == "heading_open"
-                    else "paragraph"
-                    if parent == "paragraph_open"
-                    else "table"
-                )
-                block = Block(
-                    kind=block_kind,
-                    line=token.map[0] + 1,
-                    end_line=token.map[1],
-                    level=heading_level if block_kind == "heading" else 0,
-                    list_depth=list_depth,
-                    item_line=pending_item if block_kind != "table" else None,
-                    ordered=bool(ordered_stack and ordered_stack[-1]),
-                    in_quote=quote_depth > 0,
-                    content=token.content,
-                    inlines=self._inlines(token),
-                    text=inline_text(token.children or ()) if block_kind == "heading" else "",
-                )
-                if (
-                    block_kind == "paragraph"
-                    and pending_item is not None
-                    and token.content.strip() in ("[ ]", "[x]", "[X]")
-                ):
-                    self.empty_todos.append(block.line)
-                if block_kind != "table":
-                    pending_item = None
-                self._add_block(block)
-            elif kind in ("fence", "code_block") and token.map is not None:
-                start, end = token.map
-                self.code_lines.update(range(start + 1, end + 1))
-                self._add_block(
-                    Block(
-                        kind="code",
-                        line=start + 1,
-                        end_line=end,
-                        list_depth=list_depth,
-                        item_line=pending_item,
-                        content=token.content,
-                    )
-                )
-                pending_item = None
-            elif kind == "html_block" and token.map is not None:
-                start, end = token.map
-                block = Block(
-                    kind="html",
-                    line=start + 1,
-                    end_line=end,
-                    list_depth=list_depth,
-                    item_line=pending_item,
-                    content=token.content,
-                )
-                self._html_links(token.content, start + 1)
-                self._add_block(block)
-                pending_item = None
-            elif kind == "hr" and token.map is not None:
-                self._add_block(Block(kind="hr", line=token.map[0] + 1, end_line=token.map[1]))
-        return self._finish()
-
-    def _add_block(self, block: Block) -> None:
+    def add_inline_block(self, block: Block, inlines: list[Inline], *, item: bool) -> None:
+        block.inlines = merge_text(inlines)
+        block.content = norm_content(block.content)
+        if block.kind == "heading":
+            block.text = inline_text(block.inlines)  # type: ignore[arg-type]
+        if block.kind == "paragraph" and item and block.content in ("[ ]", "[x]", "[X]"):
+            self.empty_todos.append(block.line)
+        self._collect_links(block.inlines)
         self.blocks.append(block)
 
-    def _inlines(self, token: Token) -> list[Inline]:
-        assert token.map is not None
-        line = token.map[0] + 1
-        out: list[Inline] = []
-        for child in token.children or ():
-            kind = child.type
-            if kind == "text":
-                out.append(Inline("text", child.content, line))
-            elif kind == "code_inline":
-                out.append(Inline("code", child.content, line))
-            elif kind in ("softbreak", "hardbreak"):
-                out.append(Inline("break", "\n", line))
-                line += 1
-            elif kind == "link_open":
-                href = str(child.attrs.get("href", ""))
-                out.append(Inline("link_open", "", line, href))
-            elif kind == "link_close":
-                out.append(Inline("link_close", "", line))
-            elif kind == "image":
-                src = str(child.attrs.get("src", ""))
-                out.append(Inline("image", child.content, line, src))
-            elif kind == "html_inline":
-                out.append(Inline("html", child.content, line))
-                line += child.content.count("\n")
-        self._collect_links(out, token)
-        return out
+    def add_code_block(self, block: Block) -> None:
+        self.code_lines.update(range(block.line, block.end_line + 1))
+        self.blocks.append(block)
 
-    def _collect_links(self, inlines: list[Inline], token: Token) -> None:
+    def add_html_block(self, block: Block) -> None:
+        self._html_links(block.content, block.line)
+        self.blocks.append(block)
+
+    def _collect_links(self, inlines: list[Inline]) -> None:
         text_of_link: list[str] | None = None
-        link: LinkFact | None = None
+        opener: Inline | None = None
         for piece in inlines:
             if piece.kind == "link_open":
-                link = LinkFact(kind="link", target=piece.href, line=piece.line, column=self._column(piece))
-                text_of_link = []
+                opener, text_of_link = piece, []
             elif piece.kind == "link_close":
-                if link is not None and text_of_link is not None:
-                    link.text = "".join(text_of_link)
-                    if link.text == link.target or link.text == link.target.removeprefix("mailto:"):
-                        link.kind = "autolink"
-                    self.links.append(link)
-                link, text_of_link = None, None
+                if opener is not None and text_of_link is not None:
+                    text = "".join(text_of_link)
+                    target = opener.href
+                    autolink = text == target or text == target.removeprefix("mailto:")
+                    self.links.append(
+                        LinkFact(
+                            kind="autolink" if autolink else "link",
+                            target=target,
+                            line=opener.line,
+                            column=self._column(opener),
+                            text=text,
+                        )
+                    )
+                opener, text_of_link = None, None
             elif piece.kind == "image":
                 self.links.append(
                     LinkFact(
@@ -366,7 +329,7 @@ class _Walker:
                 return found + 1
         return 1
 
-    def _finish(self) -> ParsedText:
+    def finish(self) -> ParsedText:
         code_lines = frozenset(self.code_lines)
         conflicts = scan_conflicts(self.lines, code_lines)
         marker_lines = frozenset(
@@ -405,3 +368,118 @@ class _Walker:
             front_matter=self.front,
             empty_todos=self.empty_todos,
         )
+
+
+class _PyWalker(BaseWalker):
+    def walk(self, tokens: Sequence[Token]) -> ParsedText:
+        list_depth = 0
+        quote_depth = 0
+        ordered_stack: list[bool] = []
+        pending_item: int | None = None
+        heading_level = 0
+        for index, token in enumerate(tokens):
+            kind = token.type
+            if kind == "bullet_list_open" or kind == "ordered_list_open":
+                list_depth += 1
+                ordered_stack.append(kind == "ordered_list_open")
+            elif kind == "bullet_list_close" or kind == "ordered_list_close":
+                list_depth -= 1
+                ordered_stack.pop()
+            elif kind == "list_item_open":
+                pending_item = token.map[0] + 1 if token.map else None
+            elif kind == "list_item_close":
+                pending_item = None  # an empty item must not hand its line to the next block
+            elif kind == "blockquote_open":
+                quote_depth += 1
+            elif kind == "blockquote_close":
+                quote_depth -= 1
+            elif kind == "heading_open":
+                heading_level = int(token.tag[1:])
+            elif kind == "inline" and token.map is not None:
+                parent = tokens[index - 1].type if index else ""
+                block_kind: Literal["heading", "paragraph", "table"] = (
+                    "heading"
+                    if parent == "heading_open"
+                    else "paragraph"
+                    if parent == "paragraph_open"
+                    else "table"
+                )
+                block = Block(
+                    kind=block_kind,
+                    line=token.map[0] + 1,
+                    end_line=token.map[1],
+                    level=heading_level if block_kind == "heading" else 0,
+                    list_depth=list_depth,
+                    item_line=pending_item if block_kind != "table" else None,
+                    ordered=bool(ordered_stack and ordered_stack[-1]),
+                    in_quote=quote_depth > 0,
+                    content=token.content,
+                )
+                self.add_inline_block(block, self._inlines(token), item=pending_item is not None)
+                if block_kind != "table":
+                    pending_item = None
+            elif kind in ("fence", "code_block") and token.map is not None:
+                start, end = token.map
+                self.add_code_block(
+                    Block(
+                        kind="code",
+                        line=start + 1,
+                        end_line=end,
+                        list_depth=list_depth,
+                        item_line=pending_item,
+                        in_quote=quote_depth > 0,
+                        content=token.content,
+                    )
+                )
+                pending_item = None
+            elif kind == "html_block" and token.map is not None:
+                start, end = token.map
+                self.add_html_block(
+                    Block(
+                        kind="html",
+                        line=start + 1,
+                        end_line=end,
+                        list_depth=list_depth,
+                        item_line=pending_item,
+                        in_quote=quote_depth > 0,
+                        content=token.content,
+                    )
+                )
+                pending_item = None
+            elif kind == "hr" and token.map is not None:
+                self.blocks.append(
+                    Block(
+                        kind="hr",
+                        line=token.map[0] + 1,
+                        end_line=token.map[1],
+                        list_depth=list_depth,
+                        in_quote=quote_depth > 0,
+                    )
+                )
+        return self.finish()
+
+    def _inlines(self, token: Token) -> list[Inline]:
+        assert token.map is not None
+        line = token.map[0] + 1
+        out: list[Inline] = []
+        for child in token.children or ():
+            kind = child.type
+            if kind in ("text", "text_special"):
+                out.append(Inline("text", child.content, line))
+            elif kind == "code_inline":
+                out.append(Inline("code", child.content, line))
+            elif kind in ("softbreak", "hardbreak"):
+                out.append(Inline("break", "\n", line))
+                line += 1
+            elif kind == "link_open":
+                href = str(child.attrs.get("href", ""))
+                out.append(Inline("link_open", "", line, href))
+            elif kind == "link_close":
+                out.append(Inline("link_close", "", line))
+            elif kind == "image":
+                src = str(child.attrs.get("src", ""))
+                out.append(Inline("image", child.content, line, src))
+            elif kind == "html_inline":
+                out.append(Inline("html", child.content, line))
+                line += child.content.count("\n")
+        return out

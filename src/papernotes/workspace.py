@@ -94,10 +94,23 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
 
 
 def compile_globs(patterns: Iterable[str]) -> Callable[[str], bool]:
-    regexes = [_glob_regex(p) for p in patterns if p.strip()]
+    """Plain names are a set lookup on each path component, the rest one regex: discovery asks this once per
+    file and folder of the repository."""
+    names: set[str] = set()
+    bodies: list[str] = []
+    for pattern in (p.strip().removeprefix("./").rstrip("/") for p in patterns):
+        if not pattern:
+            continue
+        if "/" not in pattern and not any(c in pattern for c in "*?["):
+            names.add(pattern)
+        else:
+            bodies.append(_glob_regex(pattern).pattern)
+    match = re.compile("|".join(f"(?:{b})" for b in bodies)).match if bodies else None
 
     def matches(path: str) -> bool:
-        return any(r.match(path) for r in regexes)
+        if names and not names.isdisjoint(path.split("/")):
+            return True
+        return match is not None and match(path) is not None
 
     return matches
 
@@ -122,9 +135,7 @@ def discover(root: Path, settings: Settings) -> Discovery:
                 continue
             found.files.add(rel)
             lower = name.lower()
-            if lower.endswith(MARKDOWN_EXTENSIONS):
-                if os.path.isdir(os.path.join(folder, name)):  # noqa: PTH112, PTH118 - hot loop
-                    continue
+            if lower.endswith(MARKDOWN_EXTENSIONS):  # os.walk lists folders (even "x.md/") in dirnames
                 found.markdown.append(rel)
             elif lower.endswith(IMAGE_EXTENSIONS):
                 found.images.append(rel)
@@ -173,8 +184,8 @@ def build_document(text: str, path: str, *, index_candidate: bool, explicit: boo
     doc = Document(
         path=path,
         line_count=len(parsed.lines),
-        headings=[Heading.model_validate(_slots(h)) for h in parsed.headings],
-        links=[Link.model_validate(_slots(link)) for link in parsed.links],
+        headings=[Heading.model_validate(h._asdict()) for h in parsed.headings],
+        links=[Link.model_validate(link._asdict()) for link in parsed.links],
         html_anchors=parsed.html_anchors,
         conflicts=parsed.conflicts,
         front_matter=parsed.front_matter,
@@ -193,10 +204,6 @@ def build_document(text: str, path: str, *, index_candidate: bool, explicit: boo
     name = path.rsplit("/", 1)[-1].lower()
     doc.role = "note" if is_note and name not in ("readme.md", "index.md") else "other"
     return doc
-
-
-def _slots(obj: object) -> dict[str, object]:
-    return {name: getattr(obj, name) for name in obj.__slots__}  # type: ignore[attr-defined]
 
 
 def load_workspace(config: LoadedConfig, *, use_cache: bool = True) -> Workspace:

@@ -1,0 +1,351 @@
+"""The fast parse: markdown-it-pyrs (a Rust port of the same markdown-it algorithm) walked into the same facts.
+
+markdown-it-py stays the reference: ``tests/test_fastparse.py`` proves on generated, real-shaped and hostile
+documents that this walk yields the same blocks, links, headings and anchors. Where the Rust parser cannot be
+trusted to agree — it panics on some inputs, and it nests deeper than markdown-it-py allows — ``walk_rs``
+returns ``None`` and the caller parses with the reference.
+"""
+
+from __future__ import annotations
+
+import os
+from bisect import bisect_right
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import Any, Literal
+from urllib.parse import unquote
+
+from papernotes.model import FrontMatter
+from papernotes.parsing import BaseWalker, Block, Inline, ParsedText
+
+__all__ = ["walk_rs"]
+
+# markdown-it-py's commonmark preset stops nesting at 20 levels of open tokens; beyond a tree depth of 18 the
+# two parsers may disagree, so such (rare, usually hostile) documents go to the reference parser.
+MAX_DEPTH = 18
+_INLINE_CONTAINERS = frozenset({"em", "strong", "strikethrough", "s", "mark", "sub", "sup"})
+_BLOCK_NODES = frozenset(
+    {
+        "paragraph",
+        "heading",
+        "lheading",
+        "bullet_list",
+        "ordered_list",
+        "blockquote",
+        "fence",
+        "code_block",
+        "html_block",
+        "hr",
+        "table",
+        "definition",
+        "list_item",
+    }
+)
+
+
+class _Fallback(Exception):
+    """This document is for the reference parser."""
+
+
+@cache
+def _md() -> Any:
+    import markdown_it_pyrs
+
+    return markdown_it_pyrs.MarkdownIt("commonmark").enable_many(["table", "strikethrough"])
+
+
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Rust prints a panic's backtrace on fd 2 before Python sees the exception; users must not see it."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def walk_rs(body: str, lines: list[str], front: FrontMatter | None) -> ParsedText | None:
+    try:
+        with _quiet_stderr():
+            tree = _md().tree(body)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # pyo3's PanicException derives from BaseException
+        return None
+    walker = _RsWalker(lines, front, body)
+    try:
+        walker.walk(tree)
+    except (_Fallback, RecursionError):
+        return None
+    return walker.finish()
+
+
+class _RsWalker(BaseWalker):
+    def __init__(self, lines: list[str], front: FrontMatter | None, body: str) -> None:
+        super().__init__(lines, front)
+        self.source = body.encode("utf-8")
+        starts = [0]
+        find = self.source.find
+        at = find(b"\n")
+        while at >= 0:
+            starts.append(at + 1)
+            at = find(b"\n", at + 1)
+        self.starts = starts
+        self.pending_item: int | None = None
+
+    def line_of(self, offset: int) -> int:
+        return bisect_right(self.starts, offset)
+
+    def text_of(self, start: int, end: int) -> str:
+        return self.source[start:end].decode("utf-8", "replace")
+
+    # -- blocks ---------------------------------------------------------------------------------------------
+
+    def walk(self, root: Any) -> None:
+        # (node, depth, list_depth, ordered, quote_depth); None marks the end of a list item.
+        stack: list[tuple[Any, int, int, bool, int] | None] = [
+            (child, 1, 0, False, 0) for child in reversed(root.children)
+        ]
+        while stack:
+            entry = stack.pop()
+            if entry is None:
+                self.pending_item = None
+                continue
+            node, depth, list_depth, ordered, quote = entry
+            if depth > MAX_DEPTH:
+                raise _Fallback
+            name = node.name
+            if name in ("paragraph", "heading", "lheading"):
+                self._inline_block(node, name, list_depth, ordered, quote)
+            elif name in ("bullet_list", "ordered_list"):
+                is_ordered = name == "ordered_list"
+                stack.extend(
+                    (child, depth + 1, list_depth + 1, is_ordered, quote) for child in reversed(node.children)
+                )
+            elif name == "list_item":
+                self.pending_item = self.line_of(node.srcmap[0])
+                stack.append(None)
+                children = node.children
+                groups = self._item_groups(children)
+                for group in reversed(groups):
+                    if isinstance(group, list):
+                        stack.append((_Loose(group), depth + 1, list_depth, ordered, quote))
+                    else:
+                        stack.append((group, depth + 1, list_depth, ordered, quote))
+            elif name == "_loose":
+                self._tight_paragraph(node.nodes, list_depth, ordered, quote)
+            elif name == "blockquote":
+                stack.extend(
+                    (child, depth + 1, list_depth, ordered, quote + 1) for child in reversed(node.children)
+                )
+            elif name in ("fence", "code_block"):
+                start, end = node.srcmap
+                self.add_code_block(
+                    Block(
+                        kind="code",
+                        line=self.line_of(start),
+                        end_line=self.line_of(max(end - 1, start)),
+                        list_depth=list_depth,
+                        item_line=self._take_item(),
+                        in_quote=quote > 0,
+                        content=node.meta.get("content", ""),
+                    )
+                )
+            elif name == "html_block":
+                start, end = node.srcmap
+                self.add_html_block(
+                    Block(
+                        kind="html",
+                        line=self.line_of(start),
+                        end_line=self.line_of(max(end - 1, start)),
+                        list_depth=list_depth,
+                        item_line=self._take_item(),
+                        in_quote=quote > 0,
+                        content=node.meta.get("content", ""),
+                    )
+                )
+            elif name == "hr":
+                start, end = node.srcmap
+                self.blocks.append(
+                    Block(
+                        kind="hr",
+                        line=self.line_of(start),
+                        end_line=self.line_of(max(end - 1, start)),
+                        list_depth=list_depth,
+                        in_quote=quote > 0,
+                    )
+                )
+            elif name == "table":
+                self._table(node, depth, list_depth, ordered, quote)
+            elif name == "definition":
+                continue
+            else:
+                stack.extend(
+                    (child, depth + 1, list_depth, ordered, quote) for child in reversed(node.children)
+                )
+
+    @staticmethod
+    def _item_groups(children: Any) -> list[Any]:
+        """A tight list item holds inline nodes directly: group each run of them as one paragraph."""
+        groups: list[Any] = []
+        run: list[Any] = []
+        for child in children:
+            if child.name in _BLOCK_NODES:
+                if run:
+                    groups.append(run)
+                    run = []
+                groups.append(child)
+            else:
+                run.append(child)
+        if run:
+            groups.append(run)
+        return groups
+
+    def _take_item(self) -> int | None:
+        item, self.pending_item = self.pending_item, None
+        return item
+
+    def _inline_block(self, node: Any, name: str, list_depth: int, ordered: bool, quote: int) -> None:
+        start, end = node.srcmap
+        children = node.children
+        is_heading = name != "paragraph"
+        if is_heading:
+            content = self.text_of(children[0].srcmap[0], children[-1].srcmap[1]) if children else ""
+        else:
+            content = self._unquoted(self.text_of(start, end), quote)
+        item = self._take_item()
+        block = Block(
+            kind="heading" if is_heading else "paragraph",
+            line=self.line_of(start),
+            end_line=self.line_of(max(end - 1, start)),
+            level=int(node.meta.get("level", 0)) if is_heading else 0,
+            list_depth=list_depth,
+            item_line=item,
+            ordered=ordered,
+            in_quote=quote > 0,
+            content=self._unquoted(content, quote) if is_heading else content,
+        )
+        self.add_inline_block(block, self._inlines(children), item=item is not None)
+
+    def _tight_paragraph(self, nodes: list[Any], list_depth: int, ordered: bool, quote: int) -> None:
+        start, end = nodes[0].srcmap[0], nodes[-1].srcmap[1]
+        item = self._take_item()
+        block = Block(
+            kind="paragraph",
+            line=self.line_of(start),
+            end_line=self.line_of(max(end - 1, start)),
+            list_depth=list_depth,
+            item_line=item,
+            ordered=ordered,
+            in_quote=quote > 0,
+            content=self._unquoted(self.text_of(start, end), quote),
+        )
+        self.add_inline_block(block, self._inlines(nodes), item=item is not None)
+
+    def _table(self, node: Any, depth: int, list_depth: int, ordered: bool, quote: int) -> None:
+        for section in node.children:
+            for row in section.children:
+                row_line = self.line_of(row.srcmap[0])
+                for cell in row.children:
+                    srcmap = cell.srcmap
+                    line = self.line_of(srcmap[0]) if srcmap else row_line
+                    content = self.text_of(srcmap[0], srcmap[1]) if srcmap else ""
+                    block = Block(
+                        kind="table",
+                        line=line,
+                        end_line=line,
+                        list_depth=list_depth,
+                        ordered=ordered,
+                        in_quote=quote > 0,
+                        content=content,
+                    )
+                    self.add_inline_block(block, self._inlines(cell.children), item=False)
+
+    @staticmethod
+    def _unquoted(content: str, quote: int) -> str:
+        if quote == 0 or "\n" not in content:
+            return content
+        out = []
+        for number, line in enumerate(content.split("\n")):
+            if number:
+                line = line.lstrip()
+                for _ in range(quote):
+                    line = line.removeprefix(">").lstrip() if line.startswith(">") else line
+            out.append(line)
+        return "\n".join(out)
+
+    # -- inlines --------------------------------------------------------------------------------------------
+
+    def _inlines(self, nodes: Any) -> list[Inline]:
+        out: list[Inline] = []
+        stack: list[Any] = list(reversed(nodes))
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Inline):
+                out.append(node)
+                continue
+            name = node.name
+            srcmap = node.srcmap
+            line = self.line_of(srcmap[0]) if srcmap else (out[-1].line if out else 1)
+            if name in ("text", "text_special"):
+                out.append(Inline("text", node.meta.get("content", ""), line))
+            elif name in ("softbreak", "hardbreak"):
+                out.append(Inline("break", "\n", line))
+            elif name == "code_inline":
+                out.append(Inline("code", "".join(c.meta.get("content", "") for c in node.children), line))
+            elif name in ("link", "autolink"):
+                href = self._raw_url(node.meta.get("url", ""), srcmap, autolink=name == "autolink")
+                stack.append(Inline("link_close", "", self.line_of(srcmap[1] - 1) if srcmap else line))
+                stack.extend(reversed(node.children))
+                stack.append(Inline("link_open", "", line, href))
+            elif name == "image":
+                alt = "".join(self._plain(node))
+                href = self._raw_url(node.meta.get("url", ""), srcmap, autolink=False)
+                out.append(Inline("image", alt, line, href))
+            elif name == "html_inline":
+                out.append(Inline("html", node.meta.get("content", ""), line))
+            else:
+                stack.extend(reversed(node.children))
+        return out
+
+    def _plain(self, node: Any) -> Iterator[str]:
+        stack = list(reversed(node.children))
+        while stack:
+            child = stack.pop()
+            if child.name in ("text", "text_special"):
+                yield child.meta.get("content", "")
+            elif child.name in ("softbreak", "hardbreak"):
+                yield "\n"
+            elif child.name == "image":
+                yield from self._plain(child)
+            else:
+                stack.extend(reversed(child.children))
+
+    def _raw_url(self, url: str, srcmap: Any, *, autolink: bool) -> str:
+        """The target as written: markdown-it-pyrs percent-encodes it, markdown-it-py (as configured) not."""
+        if "%" not in url:
+            return url
+        decoded = unquote(url)
+        if decoded == url or not srcmap:
+            return url
+        written = self.text_of(srcmap[0], srcmap[1])
+        if decoded in written and url not in written:
+            return decoded
+        return url
+
+
+class _Loose:
+    """A run of inline nodes directly under a tight list item, walked as one paragraph."""
+
+    name: Literal["_loose"] = "_loose"
+
+    def __init__(self, nodes: list[Any]) -> None:
+        self.nodes = nodes
