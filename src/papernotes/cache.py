@@ -3,8 +3,8 @@
 Keyed by path, then size and mtime (a hit without reading the file), then content digest (a hit after a
 checkout touched the file without changing it); the whole cache is keyed by the papernotes version and a
 fingerprint of the configuration. Stored with ``marshal`` as plain tuples: loading 10,000 files' facts takes
-milliseconds, where validating the same data as pydantic models takes seconds. A corrupt or foreign cache is ignored and
-rebuilt; the file is replaced atomically, so two runs sharing it never see half a cache.
+milliseconds, where validating the same data as pydantic models takes seconds. A corrupt or foreign cache is
+ignored and rebuilt; the file is replaced atomically, so two runs sharing it never see half a cache.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The fast parse: markdown-it-pyrs (a Rust port of the same markdown-it algorithm) walked into the same facts.
+"""The fast parse: markdown-it-pyrs (a Rust port of the markdown-it algorithm) walked into the same facts.
 
 markdown-it-py stays the reference: ``tests/test_fastparse.py`` proves on generated, real-shaped and hostile
 documents that this walk yields the same blocks, links, headings and anchors. Where the Rust parser cannot be
@@ -13,6 +13,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote
 
@@ -64,7 +65,7 @@ def _quiet_stderr() -> Iterator[None]:
         yield
         return
     try:
-        with open(os.devnull, "wb") as devnull:
+        with Path(os.devnull).open("wb") as devnull:
             os.dup2(devnull.fileno(), 2)
             yield
     finally:

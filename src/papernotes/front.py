@@ -138,7 +138,7 @@ def _loader() -> Any:
         return _LOADER
     import yaml
 
-    # libyaml's parser when PyYAML was built with it (the wheels are): the same documents, several times faster.
+    # libyaml's parser when PyYAML was built with it (the wheels are): same documents, several times faster.
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     class _StrictLoader(base):  # type: ignore[valid-type,misc]
