@@ -1,9 +1,9 @@
 """Compact facts about files: what lint extracts, caches and runs its cross-file rules on.
 
-These are named tuples and slotted dataclasses, not pydantic models, on purpose: a 10,000-note repository has
-hundreds of thousands of links and headings, and building validated models for each costs seconds where these cost
-milliseconds. The pydantic records of ``model`` are built from them at the edges (``show``, ``export``,
-``schema``).
+These are named tuples and slotted dataclasses, not pydantic models, on purpose: a 10,000-note repository
+has hundreds of thousands of links and headings, and building validated models for each costs seconds where
+these cost milliseconds. The pydantic records of ``model`` are built from them at the edges (``show``,
+``export``, ``schema``).
 """
 
 from __future__ import annotations
