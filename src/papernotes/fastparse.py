@@ -8,6 +8,7 @@ returns ``None`` and the caller parses with the reference.
 
 from __future__ import annotations
 
+import html
 import os
 from bisect import bisect_right
 from collections.abc import Iterator
@@ -73,7 +74,22 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+def _known_divergence(lines: list[str]) -> bool:
+    """Inputs on which markdown-it-pyrs is known to read the text differently from markdown-it-py: table rows in
+    a document with block quotes (lazy continuation lines), and runs of backticks inside a paragraph."""
+    quote = table = False
+    for line in lines:
+        stripped = line.lstrip()
+        quote = quote or stripped.startswith(">")
+        table = table or stripped.startswith("|")
+        if (quote and table) or ("``" in line and not stripped.startswith(("```", "~~~"))):
+            return True
+    return False
+
+
 def walk_rs(body: str, lines: list[str], front: FrontMatter | None) -> ParsedText | None:
+    if _known_divergence(lines):
+        return None
     try:
         with _quiet_stderr():
             tree = _md().tree(body)
@@ -149,15 +165,19 @@ class _RsWalker(BaseWalker):
                 )
             elif name in ("fence", "code_block"):
                 start, end = node.srcmap
+                content = self._block_content(node, end) if name == "fence" else _code_content(node)
+                line = self.line_of(start)
+                # An unclosed fence runs to the end of the document, blank lines included, as markdown-it-py maps it.
+                last = max(self.line_of(max(end - 1, start)), line + content.count("\n") * (name == "fence"))
                 self.add_code_block(
                     Block(
                         kind="code",
-                        line=self.line_of(start),
-                        end_line=self.line_of(max(end - 1, start)),
+                        line=line,
+                        end_line=min(last, len(self.lines)),
                         list_depth=list_depth,
                         item_line=self._take_item(),
                         in_quote=quote > 0,
-                        content=node.meta.get("content", ""),
+                        content=content,
                     )
                 )
             elif name == "html_block":
@@ -170,7 +190,7 @@ class _RsWalker(BaseWalker):
                         list_depth=list_depth,
                         item_line=self._take_item(),
                         in_quote=quote > 0,
-                        content=node.meta.get("content", ""),
+                        content=self._block_content(node, end),
                     )
                 )
             elif name == "hr":
@@ -210,6 +230,21 @@ class _RsWalker(BaseWalker):
             groups.append(run)
         return groups
 
+    def _block_content(self, node: Any, end: int) -> str:
+        """markdown-it-pyrs ends a block's content with a newline even on a last line that has none."""
+        content: str = node.meta.get("content", "")
+        if content.endswith("\n") and end >= len(self.source) and not self.source.endswith(b"\n"):
+            return content[:-1]
+        return content
+
+    def _check_tabs(self, block: Block) -> None:
+        """markdown-it-pyrs maps text after a tab inside lists and quotes a few bytes off: leave those to the
+        reference parser."""
+        if (block.list_depth or block.in_quote) and any(
+            "\t" in line for line in self.lines[block.line - 1 : block.end_line]
+        ):
+            raise _Fallback
+
     def _take_item(self) -> int | None:
         item, self.pending_item = self.pending_item, None
         return item
@@ -223,6 +258,10 @@ class _RsWalker(BaseWalker):
         else:
             content = self._unquoted(self.text_of(start, end), quote)
         item = self._take_item()
+        if name == "lheading" and children:
+            end = children[-1].srcmap[
+                1
+            ]  # markdown-it-py's map of a setext heading stops before its underline
         block = Block(
             kind="heading" if is_heading else "paragraph",
             line=self.line_of(start),
@@ -234,10 +273,11 @@ class _RsWalker(BaseWalker):
             in_quote=quote > 0,
             content=self._unquoted(content, quote) if is_heading else content,
         )
-        self.add_inline_block(block, self._inlines(children), item=item is not None)
+        self._check_tabs(block)
+        self.add_inline_block(block, self._inlines(children, block.line), item=item is not None)
 
     def _tight_paragraph(self, nodes: list[Any], list_depth: int, ordered: bool, quote: int) -> None:
-        start, end = nodes[0].srcmap[0], nodes[-1].srcmap[1]
+        start, end = _span(nodes)
         item = self._take_item()
         block = Block(
             kind="paragraph",
@@ -249,7 +289,8 @@ class _RsWalker(BaseWalker):
             in_quote=quote > 0,
             content=self._unquoted(self.text_of(start, end), quote),
         )
-        self.add_inline_block(block, self._inlines(nodes), item=item is not None)
+        self._check_tabs(block)
+        self.add_inline_block(block, self._inlines(nodes, block.line), item=item is not None)
 
     def _table(self, node: Any, depth: int, list_depth: int, ordered: bool, quote: int) -> None:
         for section in node.children:
@@ -268,7 +309,7 @@ class _RsWalker(BaseWalker):
                         in_quote=quote > 0,
                         content=content,
                     )
-                    self.add_inline_block(block, self._inlines(cell.children), item=False)
+                    self.add_inline_block(block, self._inlines(cell.children, line), item=False)
 
     @staticmethod
     def _unquoted(content: str, quote: int) -> str:
@@ -285,37 +326,48 @@ class _RsWalker(BaseWalker):
 
     # -- inlines --------------------------------------------------------------------------------------------
 
-    def _inlines(self, nodes: Any) -> list[Inline]:
+    def _inlines(self, nodes: Any, line: int) -> list[Inline]:
+        """Inline pieces; lines counted from the block's first line by breaks, as markdown-it-py does."""
         out: list[Inline] = []
         stack: list[Any] = list(reversed(nodes))
         while stack:
             node = stack.pop()
-            if isinstance(node, Inline):
-                out.append(node)
+            if node is _CLOSE:
+                out.append(Inline("link_close", "", line))
                 continue
             name = node.name
-            srcmap = node.srcmap
-            line = self.line_of(srcmap[0]) if srcmap else (out[-1].line if out else 1)
             if name in ("text", "text_special"):
                 out.append(Inline("text", node.meta.get("content", ""), line))
             elif name in ("softbreak", "hardbreak"):
                 out.append(Inline("break", "\n", line))
+                line += 1
             elif name == "code_inline":
-                out.append(Inline("code", "".join(c.meta.get("content", "") for c in node.children), line))
+                out.append(Inline("code", self._code_span(node), line))
             elif name in ("link", "autolink"):
-                href = self._raw_url(node.meta.get("url", ""), srcmap, autolink=name == "autolink")
-                stack.append(Inline("link_close", "", self.line_of(srcmap[1] - 1) if srcmap else line))
+                out.append(
+                    Inline("link_open", "", line, self._raw_url(node.meta.get("url", ""), node.srcmap))
+                )
+                stack.append(_CLOSE)
                 stack.extend(reversed(node.children))
-                stack.append(Inline("link_open", "", line, href))
             elif name == "image":
                 alt = "".join(self._plain(node))
-                href = self._raw_url(node.meta.get("url", ""), srcmap, autolink=False)
-                out.append(Inline("image", alt, line, href))
+                out.append(Inline("image", alt, line, self._raw_url(node.meta.get("url", ""), node.srcmap)))
             elif name == "html_inline":
-                out.append(Inline("html", node.meta.get("content", ""), line))
+                content = node.meta.get("content", "")
+                out.append(Inline("html", content, line))
+                line += content.count("\n")
             else:
                 stack.extend(reversed(node.children))
         return out
+
+    def _code_span(self, node: Any) -> str:
+        content = "".join(c.meta.get("content", "") for c in node.children)
+        if content.strip() or not node.srcmap:
+            return content
+        # A span of spaces only keeps them all (CommonMark 6.1); markdown-it-pyrs strips one on each side.
+        marker = int(node.meta.get("marker_len", 1))
+        raw = self.text_of(*node.srcmap)
+        return raw[marker:-marker].replace("\n", " ") if len(raw) >= 2 * marker else content
 
     def _plain(self, node: Any) -> Iterator[str]:
         stack = list(reversed(node.children))
@@ -330,7 +382,7 @@ class _RsWalker(BaseWalker):
             else:
                 stack.extend(reversed(child.children))
 
-    def _raw_url(self, url: str, srcmap: Any, *, autolink: bool) -> str:
+    def _raw_url(self, url: str, srcmap: Any) -> str:
         """The target as written: markdown-it-pyrs percent-encodes it, markdown-it-py (as configured) not."""
         if "%" not in url:
             return url
@@ -338,9 +390,14 @@ class _RsWalker(BaseWalker):
         if decoded == url or not srcmap:
             return url
         written = self.text_of(srcmap[0], srcmap[1])
+        if "&" in written:
+            written = html.unescape(written)
         if decoded in written and url not in written:
             return decoded
         return url
+
+
+_CLOSE = object()  # marks where a link's children end, on the inline walk's stack
 
 
 class _Loose:
@@ -350,3 +407,26 @@ class _Loose:
 
     def __init__(self, nodes: list[Any]) -> None:
         self.nodes = nodes
+
+
+def _span(nodes: list[Any]) -> tuple[int, int]:
+    """Byte span of inline nodes; markdown-it-pyrs maps some emphasis wrongly, so its children count too."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for node in nodes:
+        for item in (node, *node.children):
+            srcmap = item.srcmap
+            if srcmap:
+                starts.append(srcmap[0])
+                ends.append(srcmap[1])
+    return (min(starts), max(ends)) if starts else (0, 0)
+
+
+def _code_content(node: Any) -> str:
+    """An indented code block ends at its last non-blank line in markdown-it-py."""
+    content: str = node.meta.get("content", "")
+    lines = content.split("\n")
+    while len(lines) > 1 and not lines[-2].strip() and lines[-1] == "":
+        lines.pop()
+        lines[-1] = ""
+    return "\n".join(lines)

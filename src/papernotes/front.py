@@ -160,21 +160,22 @@ def _loader() -> Any:
                 raise yaml.constructor.ConstructorError(
                     None,
                     None,
-                    f"duplicate key {key!r} (first on line {seen[key] + 1})",
+                    # +2: 1-based, and the opening "---" is the file's line 1 (front matter always starts there)
+                    f"duplicate key {key!r} (first on line {seen[key] + 2})",
                     key_node.start_mark,
                 )
             seen[key] = key_node.start_mark.line
             value = loader.construct_object(value_node, deep=True)
             if (
                 isinstance(value, float)
-                and value_node.style is None
+                and not value_node.style  # plain: None from PyYAML's parser, "" from libyaml's
                 and _ARXIV_FLOAT_RE.match(value_node.value)
             ):
                 result._papernotes_lossy.append(
                     (
                         f"unquoted {key}: {value_node.value} loads as the number {value!r}; "
                         f'quote it: "{value_node.value}"',
-                        value_node.start_mark.line,
+                        value_node.start_mark.line + 1,
                     )
                 )
             result[key] = value

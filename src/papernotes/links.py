@@ -38,6 +38,7 @@ _LOCAL_ROOTS = (
     "/usr/",
     "/etc/",
 )
+_MARKDOWN = (".md", ".markdown", ".mdown", ".mkd")
 _GITHUB_BLOB_RE = re.compile(r"^/(?:blob|tree|raw)/[^/]+/(.*)$")
 
 
@@ -195,7 +196,8 @@ class LinkGraph:
             res.actual = path
             return
         candidates = [path]
-        if "." not in posixpath.basename(path):
+        # Not "no dot in the name": note names often hold an arXiv id (pretrainlm_2103.06874).
+        if not path.lower().endswith(_MARKDOWN):
             candidates.append(path + ".md")
             if path + ".md" in self.files:
                 res.actual = path + ".md"

@@ -457,7 +457,7 @@ def _fix(
             tf = collector.text(rel)
             return tf.lines() if tf is not None else None
 
-        findings = _analyse(collector, facts, options, lines_of)
+        findings = _select(_analyse(collector, facts, options, lines_of), collector.settings, options)
     else:
         result.warnings.append(f"fixes did not converge after {MAX_FIX_ROUNDS} rounds")
     changed = {rel: data for rel, data in overlay.items() if data != originals[rel].raw}

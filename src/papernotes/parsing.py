@@ -178,6 +178,9 @@ def parse_text(text: str, *, path: str = "", backend: str | None = None) -> Pars
     if front is not None:
         # Blank the front matter out rather than cut it, so markdown-it's line numbers stay the file's.
         body = "\n" * front.end + "\n".join(lines[front.end :])
+    if not body.endswith("\n"):
+        # The same document for both parsers: markdown-it-pyrs treats a last line without newline differently.
+        body += "\n"
     if (backend or default_backend()) == "rs":
         from papernotes.fastparse import walk_rs
 
@@ -203,6 +206,8 @@ def merge_text(inlines: list[Inline]) -> list[Inline]:
     """Adjacent text pieces as one (parsers split text at entities and escapes differently)."""
     out: list[Inline] = []
     for piece in inlines:
+        if piece.kind == "text" and not piece.content:
+            continue  # emphasis markers that matched nothing leave empty text in markdown-it-py
         if piece.kind == "text" and out and out[-1].kind == "text":
             out[-1].content += piece.content
         else:

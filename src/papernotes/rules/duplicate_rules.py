@@ -94,17 +94,33 @@ def _label(entry: Entry) -> str:
 
 def _merge_fix(ctx: FileContext, keep: Entry, drop: Entry) -> Fix:
     lines = ctx.lines
-    kept = {line.strip() for line in lines[keep.span.line - 1 : keep.span.end_line]}
+    keep_end, drop_end = _own_end(lines, keep), _own_end(lines, drop)
+    kept = {line.strip() for line in lines[keep.span.line - 1 : keep_end]}
     extra = tuple(
-        line
-        for line in lines[drop.span.line : drop.span.end_line]
-        if line.strip() and line.strip() not in kept
+        line for line in lines[drop.span.line : drop_end] if line.strip() and line.strip() not in kept
     )
-    edits = [LineEdit(drop.span.line, drop.span.end_line, ())]
+    # Between two blank lines, the blank after the dropped entry goes too: no double gap is left behind.
+    gap = drop_end < len(lines) and not lines[drop_end].strip()
+    gap = gap and (drop.span.line == 1 or not lines[drop.span.line - 2].strip())
+    edits = [LineEdit(drop.span.line, drop_end + 1 if gap else drop_end, ())]
     if extra:
-        edits.append(LineEdit(keep.span.end_line + 1, keep.span.end_line, extra))
+        edits.append(LineEdit(keep_end + 1, keep_end, extra))
     edits.sort(key=lambda e: e.start)
     return Fix("unsafe", f"merge into the entry on line {keep.span.line}", tuple(edits))
+
+
+def _own_end(lines: Sequence[str], entry: Entry) -> int:
+    """The entry's last line of its own: trailing HTML comments (a pragma, a note on the next entry)
+    introduce what follows them, so the merge neither moves nor deletes them."""
+    end = entry.span.end_line
+    while end > entry.span.line and _comment_or_blank(lines[end - 1]):
+        end -= 1
+    return end
+
+
+def _comment_or_blank(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or (stripped.startswith("<!--") and stripped.endswith("-->"))
 
 
 DUPLICATE_ENTRY_ACROSS_FILES_DOC = """\

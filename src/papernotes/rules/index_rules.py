@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from papernotes.diagnostics import Fix
@@ -79,6 +80,7 @@ A title broken across two lines is joined into one line (safe fix). The other ca
 edit: papernotes cannot know where a missing bracket belongs.
 """
 
+_LIST_ITEM_RE = re.compile(r"^(?:[-*+]|\d{1,3}[.)])\s")
 _MALFORMED_KINDS = {
     "broken-title",
     "unbalanced-bracket",
@@ -99,9 +101,19 @@ def malformed_entry(ctx: FileContext) -> None:
             fix = None
             if problem.kind == "broken-title":
                 first, second = entry.span.line, entry.note_line or entry.span.line + 1
-                joined = ctx.lines[first - 1].rstrip() + " " + ctx.lines[second - 1].strip()
-                fix = Fix("safe", "join the title into one line", (LineEdit(first, second, (joined,)),))
-            ctx.report(problem.line, f"{problem.message}: {_short(entry.title)}", fix=fix)
+                tail = ctx.lines[second - 1].strip()
+                if _continues_title(tail):
+                    joined = ctx.lines[first - 1].rstrip() + " " + tail
+                    fix = Fix("safe", "join the title into one line", (LineEdit(first, second, (joined,)),))
+            # An entry without a title is named by what it does hold: its prefix, else its source line.
+            label = entry.title or entry.raw_title or ctx.lines[entry.span.line - 1].strip()
+            ctx.report(problem.line, f"{problem.message}: {_short(label)}", fix=fix)
+
+
+def _continues_title(line: str) -> bool:
+    """Whether a line can be the second half of a title: joining a bullet or a link of its own into the
+    heading would destroy it (``## [Title]`` then ``* [Link to the paper](url)`` is not a broken title)."""
+    return not _LIST_ITEM_RE.match(line) and "[" not in line.partition("](")[0]
 
 
 INVALID_PAPER_ID_DOC = """\
@@ -130,7 +142,14 @@ def invalid_paper_id(ctx: FileContext) -> None:
     for entry in ctx.index.entries:
         for problem in entry.malformations:
             if problem.kind == "invalid-prefix":
-                ctx.report(problem.line, problem.message)
+                ctx.report(problem.line, problem.message, column=_column(ctx, problem.line, entry.prefix))
+
+
+def _column(ctx: FileContext, line: int, text: str | None) -> int:
+    """Where ``text`` starts on ``line`` (1 when it is not there): findings point at the prefix itself."""
+    if not text or not 0 < line <= len(ctx.lines):
+        return 1
+    return ctx.lines[line - 1].find(text) + 1 or 1
 
 
 DATE_ID_MISMATCH_DOC = """\
@@ -177,6 +196,7 @@ def date_id_mismatch(ctx: FileContext) -> None:
         ctx.report(
             entry.span.line,
             f"date prefix {prefix.raw} says {says} but arXiv id {entry.arxiv.value} is from {year}-{month:02d}",
+            column=_column(ctx, entry.span.line, prefix.raw),
             fix=fix,
         )
 
@@ -270,9 +290,11 @@ Unsafe fix: delete the line (unsafe, because you may want to write what the TODO
 
 def empty_todo(ctx: FileContext) -> None:
     for line in ctx.parsed.empty_todos:
+        text = ctx.lines[line - 1]
         ctx.report(
             line,
             "empty TODO checkbox",
+            column=len(text) - len(text.lstrip()) + 1,
             fix=Fix("unsafe", "delete the empty checkbox line", (LineEdit(line, line, ()),)),
         )
 

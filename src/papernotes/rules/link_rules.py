@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import posixpath
 from collections import defaultdict
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from papernotes.diagnostics import Fix
 from papernotes.edits import LineEdit
@@ -49,12 +49,16 @@ def broken_link(ctx: RepoContext) -> None:
                 column=res.link.column,
             )
         elif res.kind == "local" and res.actual is None and not _exists_outside(ctx, res):
-            ctx.report(
-                res.source,
-                res.link.line,
-                f"link target {res.link.target!r} does not exist ({res.path or '.'})",
-                column=res.link.column,
-            )
+            ctx.report(res.source, res.link.line, _missing_message(res), column=res.link.column)
+
+
+def _missing_message(res: Resolved) -> str:
+    if res.link.kind in ("wikilink", "embed"):
+        return f"[[{res.link.target}]] matches no file of the repository"
+    message = f"link target {res.link.target!r} does not exist"
+    if res.path != res.link.target:  # say what was looked for when decoding or ../ changed it
+        message += f" (looked for {res.path or '.'})"
+    return message
 
 
 def _exists_outside(ctx: RepoContext, res: Resolved) -> bool:
@@ -153,7 +157,8 @@ def absolute_local_path(ctx: RepoContext) -> None:
             ctx.report(
                 res.source,
                 res.link.line,
-                f"{res.link.target!r} is an absolute path on one machine; use a path relative to the file",
+                # Quoted by hand: repr() would double the backslashes of a Windows path.
+                f"'{res.link.target}' is an absolute path on one machine; use a path relative to the file",
                 column=res.link.column,
             )
 
@@ -254,7 +259,8 @@ def missing_image(ctx: RepoContext) -> None:
             message += f"; a file of that name is at {same[0]}"
             fix = _rewrite_target_fix(ctx, res, _relative(res.source, same[0]), f"point to {same[0]}")
         elif len(same) > 1:
-            message += f"; {len(same)} files of that name exist elsewhere"
+            shown = ", ".join(same[:3]) + (f" and {len(same) - 3} more" if len(same) > 3 else "")
+            message += f"; {len(same)} files of that name exist: {shown}"
         ctx.report(res.source, res.link.line, message, column=res.link.column, fix=fix)
 
 
@@ -314,13 +320,22 @@ def orphan_note(ctx: RepoContext) -> None:
         if facts.role != "note":
             continue
         inbound = ctx.graph.inbound.get(path, [])
-        if not any(ctx.facts[r.source].role == "index" for r in inbound if r.source in ctx.facts):
-            ctx.report(path, 1, f"no index links to {path}")
+        if any(ctx.facts[r.source].role == "index" for r in inbound if r.source in ctx.facts):
+            continue
+        message = f"no index links to {path}"
+        others = sorted({r.source for r in inbound if r.source != path})
+        if others:
+            shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            message += f"; only {shown} {'links' if len(others) == 1 else 'link'} to it"
+        ctx.report(path, 1, message)
+
+
+_URL_SAFE = "/._-~()!$&'*+,;=:@"
 
 
 def _relative(source: str, target: str) -> str:
-    rel = posixpath.relpath(target, posixpath.dirname(source) or ".")
-    return quote(rel, safe="/._-~()!$&'*+,;=:@")
+    """The path from ``source`` to ``target``, percent-encoded where Markdown needs it."""
+    return quote(posixpath.relpath(target, posixpath.dirname(source) or "."), safe=_URL_SAFE)
 
 
 def _rewrite_target_fix(ctx: RepoContext, res: Resolved, new_path: str, description: str) -> Fix | None:
@@ -328,6 +343,11 @@ def _rewrite_target_fix(ctx: RepoContext, res: Resolved, new_path: str, descript
     old_path = written.split("#", 1)[0].split("?", 1)[0]
     if not old_path:
         return None
+    if "%" not in old_path:
+        # Keep the author's style: CJK names stay readable when they were written unencoded.
+        new_path = "".join(c if ord(c) > 127 else quote(c, safe=_URL_SAFE) for c in unquote(new_path))
+    if old_path.endswith("/") and not new_path.endswith("/"):
+        new_path += "/"
     suffix = written[len(old_path) :]
     return _line_replace_fix(ctx, res, written, new_path + suffix, description)
 

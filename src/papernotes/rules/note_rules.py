@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from papernotes.ids import parse_id
 from papernotes.rules.base import FileContext, RepoContext
 from papernotes.titles import normalise_title
@@ -32,6 +34,7 @@ Quote ids and titles (`id: "2103.10360"`), fix the syntax the message points to.
 
 _STRING_KEYS = ("id", "title", "venue", "arxiv_id", "doi")
 _LIST_KEYS = ("tags", "authors", "urls", "categories")
+_KINDS = {"int": "a number", "float": "a number", "bool": "a boolean", "list": "a list", "dict": "a mapping"}
 
 
 def frontmatter_invalid(ctx: FileContext) -> None:
@@ -39,26 +42,46 @@ def frontmatter_invalid(ctx: FileContext) -> None:
     if front is None:
         return
     if front.error is not None:
-        line = front.start + (front.error_line or 0)
-        ctx.report(line, f"front matter: {front.error}")
+        # error_line is already a line of the file (front.py counts the opening "---").
+        error = front.error if front.error.startswith("front matter") else f"front matter: {front.error}"
+        ctx.report(front.error_line or front.start, error)
         return
     data = front.data or {}
     for key in _STRING_KEYS:
         value = data.get(key)
         if value is not None and not isinstance(value, str):
             ctx.report(
-                front.start,
-                f"front matter: {key} is a {type(value).__name__} ({value!r}); quote it as a string",
+                _key_line(ctx, front.start, front.end, key),
+                f"front matter: {key} is {_kind(value)} ({value!r}); quote it as a string",
             )
     date = data.get("date")
     if date is not None and not isinstance(date, str):
-        ctx.report(front.start, f'front matter: date is a {type(date).__name__}; write it as "YYYY-MM"')
+        ctx.report(
+            _key_line(ctx, front.start, front.end, "date"),
+            f'front matter: date is {_kind(date)}; write it as "YYYY-MM"',
+        )
     for key in _LIST_KEYS:
         value = data.get(key)
         if value is None:
             continue
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            ctx.report(front.start, f"front matter: {key} must be a list of strings")
+            ctx.report(
+                _key_line(ctx, front.start, front.end, key), f"front matter: {key} must be a list of strings"
+            )
+
+
+def _kind(value: object) -> str:
+    name = type(value).__name__
+    return _KINDS.get(name, f"a {name}")
+
+
+def _key_line(ctx: FileContext, start: int, end: int, key: str) -> int:
+    """The line of ``key:`` (YAML) or ``key =`` (TOML) between the front matter's fences, else its start."""
+    pattern = re.compile(rf"^{re.escape(key)}\s*[:=]")
+    for number in range(start + 1, min(end, len(ctx.lines) + 1)):
+        if pattern.match(ctx.lines[number - 1]):
+            return number
+    return start
 
 
 NOTE_INDEX_MISMATCH_DOC = """\
@@ -99,9 +122,10 @@ def note_index_mismatch(ctx: RepoContext) -> None:
         if entry is None:
             continue
         note = notes[res.actual]
-        if note.fm_id:
-            pid = parse_id(note.fm_id)
-            if pid is not None and entry.ids and pid.key not in entry.ids:
+        pid = parse_id(note.fm_id) if note.fm_id else None
+        if pid is not None and entry.ids:
+            # Both sides name an id: it decides, whatever short form of the title the index uses.
+            if pid.key not in entry.ids:
                 ctx.report(
                     res.source,
                     entry.line,
@@ -109,10 +133,11 @@ def note_index_mismatch(ctx: RepoContext) -> None:
                     f"id {note.fm_id}",
                     related=[(res.actual, note.fm_line or 1)],
                 )
-                continue
+            continue
         if note.fm_title and entry.title_key:
             note_key = normalise_title(note.fm_title)
-            if note_key and note_key != entry.title_key and note_key not in entry.title_key:
+            # An index often shortens a title ("GLM" for the whole of it): either side may hold the other.
+            if note_key and note_key not in entry.title_key and entry.title_key not in note_key:
                 ctx.report(
                     res.source,
                     entry.line,
