@@ -1,6 +1,6 @@
 """The fast parser (markdown-it-pyrs) yields exactly the facts of the reference parser (markdown-it-py).
 
-Proven on generated notes repositories, the seed, the project's own notes, a hostile document, and random text;
+Proven on generated notes repositories, the seed, the project's own notes, a hostile document, random text;
 where the fast parser panics or nests deeper than the reference, the reference parses the document.
 """
 

@@ -75,8 +75,8 @@ def _quiet_stderr() -> Iterator[None]:
 
 
 def _known_divergence(lines: list[str]) -> bool:
-    """Inputs on which markdown-it-pyrs is known to read the text differently from markdown-it-py: table rows in
-    a document with block quotes (lazy continuation lines), and runs of backticks inside a paragraph."""
+    """Inputs markdown-it-pyrs is known to read differently from markdown-it-py: table rows in a document
+    with block quotes (lazy continuation lines), and runs of backticks inside a paragraph."""
     quote = table = False
     for line in lines:
         stripped = line.lstrip()
@@ -167,7 +167,7 @@ class _RsWalker(BaseWalker):
                 start, end = node.srcmap
                 content = self._block_content(node, end) if name == "fence" else _code_content(node)
                 line = self.line_of(start)
-                # An unclosed fence runs to the end of the document, blank lines included, as markdown-it-py maps it.
+                # An unclosed fence runs to the end of the document, blank lines included (markdown-it-py's map).
                 last = max(self.line_of(max(end - 1, start)), line + content.count("\n") * (name == "fence"))
                 self.add_code_block(
                     Block(

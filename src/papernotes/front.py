@@ -160,7 +160,7 @@ def _loader() -> Any:
                 raise yaml.constructor.ConstructorError(
                     None,
                     None,
-                    # +2: 1-based, and the opening "---" is the file's line 1 (front matter always starts there)
+                    # +2: 1-based, and the opening "---" is the file's line 1 (front matter starts there)
                     f"duplicate key {key!r} (first on line {seen[key] + 2})",
                     key_node.start_mark,
                 )
