@@ -212,7 +212,7 @@ def write_cache_file(root: Path, name: str, data: bytes) -> bool:
 
 
 def clean_cache(root: Path) -> int:
-    """Remove the cache files in <root>/.papernotes_cache (keeping its lock, tag and .gitignore); return how many."""
+    """Remove the cache files in .papernotes_cache (not its lock, tag and .gitignore); return how many."""
     folder = root / _CACHE_DIR
     removed = 0
     if not folder.is_dir():

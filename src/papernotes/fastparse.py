@@ -167,7 +167,7 @@ class _RsWalker(BaseWalker):
                 start, end = node.srcmap
                 content = self._block_content(node, end) if name == "fence" else _code_content(node)
                 line = self.line_of(start)
-                # An unclosed fence runs to the end of the document, blank lines included (markdown-it-py's map).
+                # An unclosed fence runs to the end of the document, blank lines included.
                 last = max(self.line_of(max(end - 1, start)), line + content.count("\n") * (name == "fence"))
                 self.add_code_block(
                     Block(
