@@ -242,15 +242,11 @@ def test_unsafe_fixes_are_not_applied_by_fix_alone(tmp_path: Path) -> None:
 # Each is pinned here by the behaviour a rule needs; strict xfail: when one passes, drop its marker.
 
 
-@pytest.mark.xfail(
-    strict=True, reason="parsing.scan_conflicts: any non-blank line before ======= makes it a setext"
-)
 def test_lone_separator_after_a_list_item_is_a_conflict_marker() -> None:
     parsed = parse_text("# Notes\n\n- [GLM](glm.md)\n=======\n- [P-tuning](ptuning.md)\n")
     assert [(r.middle, r.start, r.end) for r in parsed.conflicts] == [(4, None, None)]
 
 
-@pytest.mark.xfail(strict=True, reason="entries: '[[arXiv](url)]' after a title stays in the title")
 def test_list_entry_with_bracketed_arxiv_and_code_links_has_a_clean_title() -> None:
     text = (
         "# Papers\n\n## Robotics\n\n"
@@ -270,7 +266,6 @@ def test_full_width_year_prefix_is_removed_from_the_title_key() -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="entries._head: '- ' is stripped to '-' before the list-marker check")
 def test_list_marker_in_a_heading_with_a_link_is_malformed() -> None:
     text = "# Papers\n\n## Models\n\n#### - [201909 ALBERT: A Lite BERT](papers/albert.md)\n"
     (entry,) = extract_entries(parse_text(text), "README.md").entries
@@ -278,9 +273,6 @@ def test_list_marker_in_a_heading_with_a_link_is_malformed() -> None:
     assert [m.kind for m in entry.malformations] == ["list-marker-in-heading"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="entries._recover_broken_title: the next bullet's link taken as the title's end"
-)
 def test_link_less_entry_followed_by_a_link_bullet_is_not_a_broken_title() -> None:
     text = (
         "# Papers\n\n## Models\n\n## [XLNet: Generalized Autoregressive Pretraining]\n"
@@ -292,16 +284,12 @@ def test_link_less_entry_followed_by_a_link_bullet_is_not_a_broken_title() -> No
     assert entry.urls == ["https://arxiv.org/abs/1906.08237"]
 
 
-@pytest.mark.xfail(strict=True, reason="entries: a list item '- [Title]()' is not read as an entry at all")
 def test_list_entry_with_an_empty_target_is_malformed() -> None:
     text = "# Papers\n\n## Models\n\n- [202002 REALM: Retrieval-Augmented Language Model Pre-Training]()\n"
     (entry,) = extract_entries(parse_text(text), "README.md").entries
     assert [m.kind for m in entry.malformations] == ["empty-target"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="entries: an entry's span runs over the comment introducing the next entry"
-)
 def test_a_pragma_before_an_entry_is_not_part_of_the_entry_above() -> None:
     text = (
         "# Papers\n\n## Models\n\n## [GLM](glm.md)\n- a bullet\n\n"
@@ -311,15 +299,11 @@ def test_a_pragma_before_an_entry_is_not_part_of_the_entry_above() -> None:
     assert glm.span.end_line == 6
 
 
-@pytest.mark.xfail(
-    strict=True, reason="parsing._find_col: links with the same target all get the first one's column"
-)
 def test_two_identical_links_on_one_line_have_their_own_columns() -> None:
     parsed = parse_text("See [GLM](glm.md) and [GLM again](glm.md).\n")
     assert [link.column for link in parsed.links] == [11, 35]
 
 
-@pytest.mark.xfail(strict=True, reason="parsing: Typora's raw-space image paths are not links to markdown-it")
 def test_typora_image_with_spaces_in_its_path_is_an_absolute_local_path(tmp_path: Path) -> None:
     # The example of absolute-local-path's own doc.
     root = tmp_path / "repo"

@@ -162,7 +162,7 @@ class _Extractor:
             if piece.kind == "break":
                 text = " "
             (before, inside, after)[state].append(text)
-        raw_before = "".join(before).strip()
+        raw_before = "".join(before).lstrip()
         todo: str | None = None
         if _LIST_MARKER_RE.match(raw_before) and block.kind == "heading":
             problems.append(
@@ -173,6 +173,7 @@ class _Extractor:
                 )
             )
             raw_before = _LIST_MARKER_RE.sub("", raw_before, count=1)
+        raw_before = raw_before.strip()
         checkbox = _CHECKBOX_RE.match(raw_before)
         if checkbox:
             todo = "open" if checkbox.group(1) == " " else "done"
@@ -186,8 +187,15 @@ class _Extractor:
                     )
                 )
         title_text = raw_before
-        if link is not None:
-            title_text = (raw_before + " " + "".join(inside)).strip()
+        link_text = "".join(inside).strip()
+        if link is not None and raw_before.rstrip("[【( ") and _GENERIC_LINK_TEXT_RE.match(link_text):
+            # "Title [[arXiv](url)] [[code](url)]": the title is the text, the links are the paper's URLs.
+            if _is_paper_url(link):
+                extra_urls.insert(0, link)
+            title_text = raw_before.rstrip("[【( ").strip()
+            link = None
+        elif link is not None:
+            title_text = (raw_before + " " + link_text).strip()
             tail = "".join(after).strip()
             if tail and not extra_urls and not tail.startswith("["):
                 title_text = f"{title_text} {tail}"
@@ -243,7 +251,7 @@ class _Extractor:
             before = _text_before_first_link(block.inlines).strip()
             return bool(before) and not _URL_LABEL_RE.match(before + ":") and len(before) > 3
         href = first_link.href
-        return _is_note_target(href) or _is_paper_url(href)
+        return _is_note_target(href) or _is_paper_url(href) or not href.strip()
 
     def _classify(self) -> None:
         ordered = sorted(self.heads)
@@ -424,7 +432,8 @@ class _Extractor:
 
     def _recover_broken_title(self, head: _Head, acc: _Acc) -> None:
         """``## [Title start`` + next line ``title end](target)``: a title broken over two lines."""
-        if head.link is not None or not head.title_text.startswith("["):
+        title = head.title_text
+        if head.link is not None or not title.startswith("[") or title.count("[") <= title.count("]"):
             return
         next_line = head.block.end_line + 1
         lines = self.parsed.lines
@@ -458,6 +467,8 @@ class _Extractor:
 
     def _add_body(self, acc: _Acc, block: Block, head: _Head | None) -> None:
         entry = acc.entry
+        if block.kind == "html" and _only_comments(block.content):
+            return  # a pragma or TOC marker introduces what follows; it is not part of this entry
         entry.span = SourceSpan(
             file=self.path, line=entry.span.line, end_line=max(entry.span.end_line, block.end_line)
         )
@@ -634,3 +645,10 @@ _IMG_SRC_RE = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\
 
 def _html_img_srcs(html: str) -> list[str]:
     return [m.group(1) or m.group(2) or m.group(3) or "" for m in _IMG_SRC_RE.finditer(html)]
+
+
+_COMMENT_RE = re.compile(r"\s*<!--.*?-->\s*", re.DOTALL)
+
+
+def _only_comments(html: str) -> bool:
+    return not _COMMENT_RE.sub("", html).strip()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -253,15 +254,9 @@ class _RsWalker(BaseWalker):
         start, end = node.srcmap
         children = node.children
         is_heading = name != "paragraph"
-        if is_heading:
-            content = self.text_of(children[0].srcmap[0], children[-1].srcmap[1]) if children else ""
-        else:
-            content = self._unquoted(self.text_of(start, end), quote)
-        item = self._take_item()
         if name == "lheading" and children:
-            end = children[-1].srcmap[
-                1
-            ]  # markdown-it-py's map of a setext heading stops before its underline
+            end = _span(children)[1]  # markdown-it-py's map of a setext heading stops before its underline
+        item = self._take_item()
         block = Block(
             kind="heading" if is_heading else "paragraph",
             line=self.line_of(start),
@@ -271,8 +266,8 @@ class _RsWalker(BaseWalker):
             item_line=item,
             ordered=ordered,
             in_quote=quote > 0,
-            content=self._unquoted(content, quote) if is_heading else content,
         )
+        block.content = self._content(block, atx=name == "heading")
         self._check_tabs(block)
         self.add_inline_block(block, self._inlines(children, block.line), item=item is not None)
 
@@ -281,16 +276,35 @@ class _RsWalker(BaseWalker):
         item = self._take_item()
         block = Block(
             kind="paragraph",
-            line=self.line_of(start),
+            line=item if item is not None else self.line_of(start),
             end_line=self.line_of(max(end - 1, start)),
             list_depth=list_depth,
             item_line=item,
             ordered=ordered,
             in_quote=quote > 0,
-            content=self._unquoted(self.text_of(start, end), quote),
         )
+        block.content = self._content(block, atx=False)
         self._check_tabs(block)
         self.add_inline_block(block, self._inlines(nodes, block.line), item=item is not None)
+
+    def _content(self, block: Block, *, atx: bool) -> str:
+        """The block's inline source as markdown-it-py gives it, rebuilt from its lines (markdown-it-pyrs's byte
+        offsets are off inside some emphasis), without list, quote and heading markers."""
+        lines = self.lines[block.line - 1 : block.end_line]
+        if not lines:
+            return ""
+        first = _CONTAINER_RE.sub("", lines[0], count=1)
+        if atx:
+            return _ATX_CLOSE_RE.sub("", _ATX_OPEN_RE.sub("", first, count=1)).strip()
+        rest = [self._unquoted_line(line, block.in_quote) for line in lines[1:]]
+        return "\n".join([first, *rest])
+
+    @staticmethod
+    def _unquoted_line(line: str, in_quote: bool) -> str:
+        line = line.lstrip()
+        while in_quote and line.startswith(">"):
+            line = line[1:].lstrip()
+        return line
 
     def _table(self, node: Any, depth: int, list_depth: int, ordered: bool, quote: int) -> None:
         for section in node.children:
@@ -310,19 +324,6 @@ class _RsWalker(BaseWalker):
                         content=content,
                     )
                     self.add_inline_block(block, self._inlines(cell.children, line), item=False)
-
-    @staticmethod
-    def _unquoted(content: str, quote: int) -> str:
-        if quote == 0 or "\n" not in content:
-            return content
-        out = []
-        for number, line in enumerate(content.split("\n")):
-            if number:
-                line = line.lstrip()
-                for _ in range(quote):
-                    line = line.removeprefix(">").lstrip() if line.startswith(">") else line
-            out.append(line)
-        return "\n".join(out)
 
     # -- inlines --------------------------------------------------------------------------------------------
 
@@ -397,6 +398,10 @@ class _RsWalker(BaseWalker):
         return url
 
 
+# Container markers before a paragraph's or heading's first line: quotes, list items (nested on one line too).
+_CONTAINER_RE = re.compile(r"^(?:\s*(?:>|[-*+](?=\s|$)|\d{1,9}[.)](?=\s|$)))*\s*")
+_ATX_OPEN_RE = re.compile(r"^#{1,6}(?=\s|$)")
+_ATX_CLOSE_RE = re.compile(r"(?:^|\s+)#+\s*$")
 _CLOSE = object()  # marks where a link's children end, on the inline walk's stack
 
 

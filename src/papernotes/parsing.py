@@ -34,6 +34,10 @@ _HTML_TAG_RE = re.compile(r"<(img|a|span|div|h[1-6]|p|section)\b[^>]*>", re.IGNO
 _BARE_URL_RE = re.compile(
     r"(?<![\w<\"'=])(?:https?|ftp|file)://[^\s<>\"'`)\]]+|(?<![\w/])javascript:[^\s<>]+"
 )
+# Editors paste local paths with raw spaces: no link to a CommonMark parser; GitHub shows the text.
+_RAW_LOCAL_LINK_RE = re.compile(
+    r"(!?)\[([^\]\n]*)\]\(((?:/(?:Users|home|Volumes|mnt|media|tmp)/|[A-Za-z]:[\\/])[^)\n]*)\)"
+)
 _WIKILINK_RE = re.compile(r"(!?)\[\[([^\[\]|#\n]*)(#[^\[\]|\n]*)?(?:\|([^\[\]\n]*))?\]\]")
 _TRAILING_PUNCT = ".,;:!?。，；：！？"
 
@@ -107,8 +111,14 @@ class ParsedText:
     empty_todos: list[int]
 
 
-def scan_conflicts(lines: Sequence[str], code_lines: frozenset[int]) -> list[ConflictRegion]:
-    """Merge-conflict regions from raw lines (1-based), ignoring lines inside fenced or indented code."""
+def scan_conflicts(
+    lines: Sequence[str], code_lines: frozenset[int], underlines: frozenset[int] = frozenset()
+) -> list[ConflictRegion]:
+    """Merge-conflict regions from raw lines (1-based), ignoring lines inside fenced or indented code.
+
+    ``underlines`` are the lines that underline a setext heading: outside a conflict, a ``=======`` there is
+    the heading's, not a lone marker.
+    """
     regions: list[ConflictRegion] = []
     current: ConflictRegion | None = None
     for number, line in enumerate(lines, 1):
@@ -123,7 +133,7 @@ def scan_conflicts(lines: Sequence[str], code_lines: frozenset[int]) -> list[Con
                 regions.append(current)
             current = ConflictRegion(start=number)
         elif current is None:
-            if middle and number > 1 and lines[number - 2].strip():
+            if middle and number in underlines:
                 continue  # "Title\n=======" is a setext heading, not a lone marker
             regions.append(
                 ConflictRegion(
@@ -146,6 +156,11 @@ def scan_conflicts(lines: Sequence[str], code_lines: frozenset[int]) -> list[Con
     if current is not None:
         regions.append(current)
     return regions
+
+
+def _is_underline(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and set(stripped) <= {"=", "-"}
 
 
 def conflict_side(regions: Sequence[ConflictRegion], line: int) -> Literal["ours", "base", "theirs"] | None:
@@ -233,6 +248,7 @@ class BaseWalker:
         self.html_anchors: list[str] = []
         self.code_lines: set[int] = set()
         self.empty_todos: list[int] = []
+        self._cursor: dict[tuple[int, str], int] = {}
 
     def add_inline_block(self, block: Block, inlines: list[Inline], *, item: bool) -> None:
         block.inlines = merge_text(inlines)
@@ -300,6 +316,13 @@ class BaseWalker:
                 self.links.append(
                     LinkFact(kind=kind, target=target, text=match.group(4) or "", line=line, column=col)
                 )
+        if "](" in text:
+            for match in _RAW_LOCAL_LINK_RE.finditer(text):
+                col = self._find_col(line, match.group(3))
+                kind = "image" if match.group(1) else "link"
+                self.links.append(
+                    LinkFact(kind=kind, target=match.group(3), line=line, column=col, text=match.group(2))
+                )
         if "://" in text or "javascript:" in text:
             for match in _BARE_URL_RE.finditer(text):
                 url = match.group(0).rstrip(_TRAILING_PUNCT)
@@ -328,15 +351,25 @@ class BaseWalker:
         return self._find_col(piece.line, piece.href) if piece.href else 1
 
     def _find_col(self, line: int, needle: str) -> int:
+        """The column of ``needle`` on ``line``, after the links already found there (links come in order)."""
         if 0 < line <= len(self.lines) and needle:
-            found = self.lines[line - 1].find(needle)
+            start = self._cursor.get((line, needle), 0)
+            found = self.lines[line - 1].find(needle, start)
+            if found < 0 and start:
+                found = self.lines[line - 1].find(needle)
             if found >= 0:
+                self._cursor[(line, needle)] = found + len(needle)
                 return found + 1
         return 1
 
     def finish(self) -> ParsedText:
         code_lines = frozenset(self.code_lines)
-        conflicts = scan_conflicts(self.lines, code_lines)
+        underlines = frozenset(
+            b.end_line + 1
+            for b in self.blocks
+            if b.kind == "heading" and b.end_line < len(self.lines) and _is_underline(self.lines[b.end_line])
+        )
+        conflicts = scan_conflicts(self.lines, code_lines, underlines)
         marker_lines = frozenset(
             n
             for region in conflicts
