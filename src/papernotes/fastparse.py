@@ -288,8 +288,8 @@ class _RsWalker(BaseWalker):
         self.add_inline_block(block, self._inlines(nodes, block.line), item=item is not None)
 
     def _content(self, block: Block, *, atx: bool) -> str:
-        """The block's inline source as markdown-it-py gives it, rebuilt from its lines (markdown-it-pyrs's byte
-        offsets are off inside some emphasis), without list, quote and heading markers."""
+        """The block's inline source as markdown-it-py gives it, rebuilt from its lines (markdown-it-pyrs's
+        byte offsets are off inside some emphasis), without list, quote and heading markers."""
         lines = self.lines[block.line - 1 : block.end_line]
         if not lines:
             return ""
