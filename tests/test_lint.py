@@ -283,8 +283,9 @@ def test_ignore_by_name_code_and_prefix(seed_repo: Path, capsys: pytest.CaptureF
         "PN018",
         "PN021",
         "PN022",
+        "PN027",
     }
-    assert _codes(out) == {"PN018", "PN021", "PN022"}
+    assert _codes(out) == {"PN018", "PN021", "PN022", "PN027"}
 
 
 @pytest.mark.parametrize("option", ["--select", "--ignore"])

@@ -187,6 +187,41 @@ def lint(
     raise typer.Exit(result.exit_code)
 
 
+@app.command()
+def toc(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or folders. Default: every Markdown file with a TOC or generated block."),
+    ] = None,
+    write: Annotated[bool, typer.Option("--write", "-w", help="Rewrite stale blocks in place.")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 naming the stale files (CI).")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Print a diff of what --write would change.")] = False,
+    add: Annotated[
+        bool, typer.Option("--add", help="Insert a papernotes TOC after the first H1 of the files given.")
+    ] = False,
+    depth: Annotated[
+        int | None, typer.Option("--depth", help="Lowest heading level an added TOC lists (1-6).")
+    ] = None,
+) -> None:
+    """Regenerate tables of contents (and topic/stats blocks) in place, in each file's own convention."""
+    from papernotes.errors import UsageError
+    from papernotes.tocfiles import run_toc
+
+    if add and not paths:
+        raise UsageError("--add needs the files to add a TOC to (it never adds one to every file)")
+    loaded = _config()
+    result = run_toc(
+        loaded.root, loaded.settings, paths, write=write, check=check, diff=diff, add=add, depth=depth
+    )
+    for line in result.errors:
+        sys.stderr.write(line.rstrip("\n") + "\n")
+    if diff:
+        _out(result.diff)
+    for line in result.lines:
+        _out(line.rstrip("\n") + "\n")
+    raise typer.Exit(result.exit_code)
+
+
 class RulesFormat(StrEnum):
     table = "table"
     json = "json"

@@ -9,6 +9,7 @@ from papernotes.rules import duplicate_rules as dup
 from papernotes.rules import index_rules as idx
 from papernotes.rules import link_rules as lnk
 from papernotes.rules import note_rules as note
+from papernotes.rules import toc_rules as toc
 from papernotes.rules.base import Rule
 
 __all__ = ["REGISTRY", "Rule", "lookup", "resolve_selection"]
@@ -40,6 +41,10 @@ _RULES = [
     Rule("PN021", "heading-level", W, "Entries at mixed levels; categories skipping levels", idx.HEADING_LEVEL_DOC, "none", "file", idx.heading_level),
     Rule("PN022", "empty-todo", I, "An empty checkbox item", idx.EMPTY_TODO_DOC, "unsafe", "file", idx.empty_todo),
     Rule("PN023", "empty-section", W, "A category with no entries", idx.EMPTY_SECTION_DOC, "none", "file", idx.empty_section),
+    Rule("PN024", "toc-stale", W, "A table of contents that does not match the headings", toc.TOC_STALE_DOC, "safe", "file", toc.toc_stale),
+    Rule("PN025", "toc-corrupt", E, "A TOC collapsed onto one line with 'auto' separators", toc.TOC_CORRUPT_DOC, "safe", "file", toc.toc_corrupt),
+    Rule("PN026", "toc-markers", W, "TOC markers that do not pair up", toc.TOC_MARKERS_DOC, "none", "file", toc.toc_markers),
+    Rule("PN027", "typora-toc", I, "A Typora [toc] line GitHub shows as text", toc.TYPORA_TOC_DOC, "none", "file", toc.typora_toc),
 ]
 # fmt: on
 
