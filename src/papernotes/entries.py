@@ -534,7 +534,13 @@ def finalize_ids(entry: Entry) -> None:
     seen: set[str] = set()
     entry.ids = [i for i in ids if not (i.key in seen or seen.add(i.key))]  # type: ignore[func-returns-value]
     prefix = parts.prefix
-    if prefix.year is not None and prefix.kind not in (None, "invalid", "arxiv"):
+    arxiv = entry.arxiv
+    yymm = arxiv.value[:4] if arxiv is not None and arxiv.value[:4].isdigit() else None
+    if prefix.kind == "yyyy" and prefix.raw == yymm and arxiv is not None:
+        ym = arxiv_date(arxiv)  # "2001" before 2001.17838 is the id's YYMM, not the year 2001
+        if ym is not None:
+            entry.date, entry.date_source = f"{ym[0]}-{ym[1]:02d}", "prefix"
+    elif prefix.year is not None and prefix.kind not in (None, "invalid", "arxiv"):
         entry.date = f"{prefix.year}-{prefix.month:02d}" if prefix.month else str(prefix.year)
         entry.date_source = "prefix"
     elif entry.arxiv is not None:

@@ -183,6 +183,8 @@ def date_id_mismatch(ctx: FileContext) -> None:
         if implied is None or prefix.year is None:
             continue
         year, month = implied
+        if prefix.kind == "yyyy" and prefix.raw == f"{year % 100:02d}{month:02d}":
+            continue  # "2001" before 2001.17838 is the YYMM of the id, not the year 2001
         if prefix.month is not None:
             if (prefix.year, prefix.month) == (year, month):
                 continue
