@@ -39,6 +39,9 @@ ARXIV_FEEDS = {
     "math/0309136": "published_with_doi_journal_ref.atom.xml",
     "2103.99999,2103.10360v1": "mixed_ids_ghost_entry.atom.xml",
     "2103.10360v1,math/0309136": "batch_reversed_order.atom.xml",
+    "2002.10957": "2002.10957v2.atom.xml",
+    "1905.02450": "1905.02450v5.atom.xml",
+    "2002.10957,2103.99999": "batch_minilm_and_unknown.atom.xml",
 }
 # Lower-cased DOI -> file in tests/data/crossref.
 CROSSREF_WORKS = {"10.0000/synthetic.0309136": "10.0000_synthetic.0309136.json"}

@@ -279,6 +279,73 @@ def rule(name: Annotated[str, typer.Argument(help="A rule name (broken-link) or 
     _out(found.doc)
 
 
+@app.command()
+def add(
+    papers: Annotated[
+        list[str], typer.Argument(help="arXiv ids or URLs (2103.10360, arXiv:..., /abs/, /pdf/), or DOIs.")
+    ],
+    index: Annotated[Path | None, typer.Option("--index", help="The index to add to.")] = None,
+    category: Annotated[
+        str | None, typer.Option("--category", "-c", help="The category (case- and width-insensitive).")
+    ] = None,
+    new_category: Annotated[
+        bool, typer.Option("--new-category", help="Create the category if the index has none of that name.")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="Add a paper that is already listed.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the diff of every file; write nothing.")
+    ] = False,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Ask the service even if the answer is cached.")
+    ] = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Never use the network: the cache, or --title and friends.")
+    ] = False,
+    title: Annotated[str | None, typer.Option("--title", help="With --offline: the paper's title.")] = None,
+    date: Annotated[
+        str | None, typer.Option("--date", help="With --offline: YYYY, YYYY-MM or YYYY-MM-DD.")
+    ] = None,
+    author: Annotated[
+        list[str] | None, typer.Option("--author", help="With --offline: an author (repeat).")
+    ] = None,
+) -> None:
+    """Add papers by arXiv id, URL or DOI: write the note and the index entry in the index's own style."""
+    from papernotes.adding import run_add
+
+    with _status("Asking arXiv…" if not offline else "Adding…"):
+        result = run_add(
+            _config(),
+            papers,
+            index=index,
+            category=category,
+            new_category=new_category,
+            force=force,
+            dry_run=dry_run,
+            refresh=refresh,
+            offline=offline,
+            title=title,
+            date=date,
+            authors=author or [],
+        )
+    if dry_run:
+        _out(result.diff)
+    for outcome in result.outcomes:
+        if outcome.error is not None:
+            sys.stderr.write(f"Error: {outcome.message}\n")
+        else:
+            (sys.stderr if dry_run else sys.stdout).write(outcome.message + "\n")
+    raise typer.Exit(result.exit_code)
+
+
+def _status(message: str):  # type: ignore[no-untyped-def]
+    """A spinner on an interactive stderr while waiting on the network; nothing in pipes and tests."""
+    import contextlib
+
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext()
+    return _console(stderr=True).status(message)
+
+
 @app.command("git-setup")
 def git_setup(
     uninstall: Annotated[bool, typer.Option("--uninstall", help="Remove what git-setup added.")] = False,
