@@ -11,19 +11,23 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from papernotes.cache import CacheStore, RunCache, run_key
 from papernotes.config import LoadedConfig, Settings
 from papernotes.diagnostics import Finding, Severity
 from papernotes.edits import LineEdit, Transaction, apply_edits, repo_lock
 from papernotes.errors import UnsafeInputError
-from papernotes.extract import Roles, digest_of, extract
 from papernotes.facts import FileFacts
-from papernotes.links import LinkGraph
 from papernotes.rules import REGISTRY, Rule, resolve_selection
-from papernotes.rules.base import RepoContext
-from papernotes.textfile import TextFile, decode, read_text
 from papernotes.workspace import Discovery, discover, role_candidates
+
+if TYPE_CHECKING:
+    from papernotes.extract import Roles
+    from papernotes.textfile import TextFile
+
+# The parser, the link graph and the read path are imported where they are used: a warm run answered from
+# the run cache never needs them, and their imports cost more than the rest of that run.
 
 __all__ = ["LintOptions", "LintResult", "run_lint"]
 
@@ -86,6 +90,8 @@ class _Collector:
         self.texts: dict[str, TextFile] = {}
 
     def roles(self, path: str) -> Roles:
+        from papernotes.extract import Roles
+
         return Roles(self.is_index(path), self.explicit, self.is_note(path))
 
     def collect(self, overlay: dict[str, bytes] | None = None) -> dict[str, FileFacts]:
@@ -125,6 +131,9 @@ class _Collector:
         return self.store.get(rel, st.st_size, st.st_mtime_ns)
 
     def _one(self, rel: str, rules: list[Rule]) -> FileFacts:
+        from papernotes.extract import digest_of
+        from papernotes.textfile import read_text
+
         path = self.root / rel
         try:
             st = path.stat()
@@ -154,10 +163,15 @@ class _Collector:
         return facts
 
     def _from_bytes(self, rel: str, data: bytes, rules: list[Rule]) -> FileFacts:
+        from papernotes.extract import digest_of
+        from papernotes.textfile import decode
+
         tf = decode(data, self.root / rel)
         return self._extract(rel, tf, digest_of(data), rules)
 
     def _extract(self, rel: str, tf: TextFile, digest: str, rules: list[Rule]) -> FileFacts:
+        from papernotes.extract import extract
+
         self.texts[rel] = tf
         facts, _, _ = extract(
             tf.text,
@@ -172,6 +186,8 @@ class _Collector:
         return facts
 
     def text(self, rel: str) -> TextFile | None:
+        from papernotes.textfile import read_text
+
         if rel not in self.texts:
             try:
                 self.texts[rel] = read_text(self.root / rel)
@@ -263,6 +279,9 @@ def _analyse(
     options: LintOptions,
     text_of: Callable[[str], list[str] | None],
 ) -> list[Finding]:
+    from papernotes.links import LinkGraph
+    from papernotes.rules.base import RepoContext
+
     settings = collector.settings
     graph = LinkGraph(
         facts,
@@ -436,6 +455,8 @@ def _fix(
     options: LintOptions,
     result: LintResult,
 ) -> list[Finding]:
+    from papernotes.textfile import decode
+
     originals: dict[str, TextFile] = {}
     overlay: dict[str, bytes] = {}
     for _round in range(MAX_FIX_ROUNDS):

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from papernotes.config import (
     DEFAULT_INDEX_CANDIDATES,
@@ -22,7 +23,9 @@ from papernotes.config import (
     Settings,
 )
 from papernotes.errors import UnsafeInputError
-from papernotes.model import Document, Heading, Link
+
+if TYPE_CHECKING:
+    from papernotes.model import Document
 
 __all__ = [
     "Discovery",
@@ -177,6 +180,7 @@ def candidates_anchored(path: str, candidates: Callable[[str], bool]) -> bool:
 def build_document(text: str, path: str, *, index_candidate: bool, explicit: bool, is_note: bool) -> Document:
     """One file's text (normalised, no BOM) -> its Document."""
     from papernotes.entries import extract_entries
+    from papernotes.model import Document, Heading, Link
     from papernotes.parsing import parse_text
     from papernotes.toc import find_blocks
 
@@ -207,6 +211,7 @@ def build_document(text: str, path: str, *, index_candidate: bool, explicit: boo
 
 
 def load_workspace(config: LoadedConfig, *, use_cache: bool = True) -> Workspace:
+    from papernotes.model import Document
     from papernotes.textfile import read_text
 
     settings = config.settings

@@ -5,15 +5,15 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from papernotes.diagnostics import Fix
 from papernotes.edits import LineEdit
 from papernotes.facts import EntryFact
-from papernotes.ids import parse_id
-from papernotes.model import Entry
 from papernotes.rules.base import FileContext, RepoContext
-from papernotes.titles import normalise_title
-from papernotes.workspace import compile_globs
+
+if TYPE_CHECKING:
+    from papernotes.model import Entry
 
 DUPLICATE_ENTRY_DOC = """\
 ## What it does
@@ -65,6 +65,8 @@ def _groups(items: Sequence[tuple[int, Iterable[str], str]]) -> list[list[int]]:
 
 
 def duplicate_entry(ctx: FileContext) -> None:
+    from papernotes.titles import normalise_title
+
     if ctx.index is None:
         return
     entries = ctx.index.entries
@@ -143,6 +145,8 @@ Keep one entry and link to it from the other index if both topics need it.
 
 
 def duplicate_entry_across_files(ctx: RepoContext) -> None:
+    from papernotes.workspace import compile_globs
+
     mirror = compile_globs(ctx.settings.mirrors)
     items: list[tuple[int, Iterable[str], str]] = []
     where: list[tuple[str, EntryFact]] = []
@@ -233,6 +237,8 @@ Keep one, delete the other, and point its links to the one kept (`papernotes mv`
 
 
 def duplicate_note(ctx: RepoContext) -> None:
+    from papernotes.ids import parse_id
+
     by_digest: dict[str, str] = {}
     by_id: dict[str, str] = {}
     for path in sorted(ctx.facts):

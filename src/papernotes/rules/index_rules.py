@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from papernotes.diagnostics import Fix
 from papernotes.edits import LineEdit
-from papernotes.ids import arxiv_date
-from papernotes.model import Entry
 from papernotes.rules.base import FileContext
-from papernotes.titles import split_title
+
+if TYPE_CHECKING:
+    from papernotes.model import Entry
 
 MERGE_CONFLICT_DOC = """\
 ## What it does
@@ -173,6 +174,9 @@ Unsafe fix: rewrite the prefix from the id (`201907`). Unsafe, because the id it
 
 
 def date_id_mismatch(ctx: FileContext) -> None:
+    from papernotes.ids import arxiv_date
+    from papernotes.titles import split_title
+
     if ctx.index is None:
         return
     for entry in ctx.index.entries:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import difflib
 import posixpath
 from collections import defaultdict
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 from papernotes.diagnostics import Fix
 from papernotes.edits import LineEdit
 from papernotes.facts import FileFacts
-from papernotes.links import Resolved
 from papernotes.rules.base import RepoContext
 from papernotes.slug import which_flavours
+
+if TYPE_CHECKING:
+    from papernotes.links import Resolved
 
 _MARKDOWN = (".md", ".markdown", ".mdown", ".mkd")
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 
-from papernotes.ids import parse_id
 from papernotes.rules.base import FileContext, RepoContext
-from papernotes.titles import normalise_title
 
 FRONTMATTER_INVALID_DOC = """\
 ## What it does
@@ -109,6 +107,9 @@ Correct whichever side is wrong; `papernotes update` reports renamed papers with
 
 
 def note_index_mismatch(ctx: RepoContext) -> None:
+    from papernotes.ids import parse_id
+    from papernotes.titles import normalise_title
+
     notes = {path: f for path, f in ctx.facts.items() if f.role == "note" and (f.fm_id or f.fm_title)}
     if not notes:
         return
