@@ -513,7 +513,10 @@ def config_command() -> None:
     _out(f"# root: {loaded.root}\n# source: {source}\n")
     data = loaded.settings.model_dump(mode="json", by_alias=True)
     for key, value in data.items():
-        _out(f"{key} = {json.dumps(value, ensure_ascii=False)}\n")
+        if value is None:  # TOML has no null: an unset key is auto-detected or off
+            _out(f"# {key} = (unset: auto-detected or off)\n")
+        else:
+            _out(f"{key} = {json.dumps(value, ensure_ascii=False)}\n")
 
 
 @app.command()
