@@ -218,7 +218,8 @@ class _Extractor:
         entry_like = bool(
             link is not None
             or title_text.startswith(("[", "【"))
-            or parts.prefix.kind is not None
+            # a date alone ("## 2021", "## 202004") heads the papers of that period: a category
+            or (parts.prefix.kind is not None and bool(parts.title))
             or parts.suffix
             or todo
             or any(p.kind in ("list-marker-in-heading", "empty-target") for p in problems)

@@ -229,4 +229,31 @@ def load_workspace(config: LoadedConfig, *, use_cache: bool = True) -> Workspace
         documents[rel] = build_document(
             tf.text, rel, index_candidate=is_index(rel), explicit=explicit, is_note=is_note(rel)
         )
+    indexes = {path for path, doc in documents.items() if doc.role == "index"}
+    for path in sorted(indexes):
+        doc = documents[path]
+        topics = topic_entries(path, ((e.span.line, e.note) for e in doc.entries), indexes)
+        if topics:
+            doc.entries = [e for e in doc.entries if e.span.line not in topics]
+            if not doc.entries and not explicit:
+                doc.role = "other"
     return Workspace(root=config.root, config=config, discovery=found, documents=documents)
+
+
+def topic_entries(source: str, notes: Iterable[tuple[int, str | None]], indexes: set[str]) -> set[int]:
+    """Lines of the entries of ``source`` whose link leads to another index: a README listing topic indexes
+    lists topics, not papers."""
+    from papernotes.queries import resolve_target
+
+    lines: set[int] = set()
+    for line, target in notes:
+        if target is None:
+            continue
+        resolved = resolve_target(source, target)
+        if (
+            resolved is not None
+            and resolved != source
+            and (resolved in indexes or resolved + ".md" in indexes)
+        ):
+            lines.add(line)
+    return lines
