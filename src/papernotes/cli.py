@@ -540,9 +540,6 @@ def _fail(message: str, code: int) -> NoReturn:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and map every outcome to an exit code."""
     args = sys.argv[1:] if argv is None else argv
-    if args == ["--version"]:  # the hot path of shell prompts and bug reports: no Typer import cost
-        sys.stdout.write(f"papernotes {__version__}\n")
-        return
     from papernotes.errors import PapernotesError
 
     try:
