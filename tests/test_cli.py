@@ -154,3 +154,22 @@ def test_schema_is_a_json_schema_that_validates_an_exported_document(
         is_note=False,
     )
     jsonschema.validate(json.loads(doc.model_dump_json()), schema)
+
+
+def test_the_fast_help_is_the_clis_own_help(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``papernotes --help`` is answered from help.txt without importing the CLI: it must be the CLI's text.
+
+    Regenerate with ``PAPERNOTES_UPDATE_GOLDEN=1 pytest tests/test_cli.py``.
+    """
+    import os
+
+    from papernotes.__main__ import HELP_FILE
+
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    if os.environ.get("PAPERNOTES_UPDATE_GOLDEN"):
+        HELP_FILE.write_text(out, encoding="utf-8")
+    assert HELP_FILE.read_text(encoding="utf-8") == out
