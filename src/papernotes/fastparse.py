@@ -76,14 +76,19 @@ def _quiet_stderr() -> Iterator[None]:
 
 
 def _known_divergence(lines: list[str]) -> bool:
-    """Inputs markdown-it-pyrs is known to read differently from markdown-it-py: table rows in a document
-    with block quotes (lazy continuation lines), and runs of backticks inside a paragraph."""
-    quote = table = False
+    """Inputs markdown-it-pyrs is known to read differently from markdown-it-py: a table row in the lazy
+    continuation lines of a block quote, and runs of backticks inside a paragraph."""
+    quoted_run = False  # inside a run of non-blank lines that began with a block quote line
     for line in lines:
         stripped = line.lstrip()
-        quote = quote or stripped.startswith(">")
-        table = table or stripped.startswith("|")
-        if (quote and table) or ("``" in line and not stripped.startswith(("```", "~~~"))):
+        if not stripped:
+            quoted_run = False
+            continue
+        if stripped.startswith(">"):
+            quoted_run = True
+        elif stripped.startswith("|") and quoted_run:
+            return True
+        if "``" in line and not stripped.startswith(("```", "~~~")):
             return True
     return False
 

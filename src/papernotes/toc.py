@@ -2,8 +2,8 @@
 
 A generated block is the lines between an opening and a closing HTML comment; only those lines ever change.
 ``check`` says of every block whether it is fresh, ``plan`` returns the line edits that make them all fresh.
-The kinds of block are data (``KINDS``): the TOC markers other tools write, papernotes' own TOC, and the
-topics overview. A new kind is one entry there and one render function.
+The kinds of block are data (``KINDS``): the TOC markers other tools write, papernotes' own TOC, the
+topics overview and the stats block. A new kind is one entry there and one render function.
 
 A TOC keeps the style its lines show (bullets, indent, numbering, links, depth range, whether it lists the
 title) and is compared by meaning, not bytes: a block another tool wrote in its own way is fresh as long as
@@ -46,9 +46,11 @@ class BlockData:
     """Repository facts that some blocks are made from; a block whose facts are None is not checked.
 
     ``topics``: (index title, link from the file holding the block, entry count), one per topic index.
+    ``stats``: the lines of a stats block, made by ``stats.render_stats_block``.
     """
 
     topics: tuple[tuple[str, str, int], ...] | None = None
+    stats: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,11 +285,26 @@ class _Item:
     angle: bool
 
 
+# No character that Markdown gives a meaning inside link text or destination: the text is the text.
+_SIMPLE_LINK_RE = re.compile(r"^\[([^\[\]\\`*_<>&!~]*)\]\(([^()\s<>\\&]*)\)$")
+
+
 def _item(line: str) -> _Item | None:
     match = _ITEM_RE.match(line)
     if match is None:
         return None
     body = (match.group("body") or "").strip()
+    simple = _SIMPLE_LINK_RE.match(body)
+    number = match.group("number")
+    if simple is not None:  # "[Text](#anchor)", nearly every TOC line: no need for the inline parser
+        return _Item(
+            indent=match.group("indent"),
+            marker=match.group("marker"),
+            number=int(number) if number else None,
+            href=simple.group(2),
+            text=simple.group(1),
+            angle=False,
+        )
     tokens = build_md().parseInline(body) if body else []
     children = (tokens[0].children or []) if tokens else []
     href, text = None, inline_text(children)
@@ -708,6 +725,12 @@ def _render_topics_block(found: _Found, ctx: _Context) -> _Rendered | None:
     return _Rendered(lines, lines == found.inner, "topic indexes or their paper counts changed")
 
 
+def _render_stats_block(found: _Found, ctx: _Context) -> _Rendered | None:
+    if ctx.data.stats is None:
+        return None
+    return _Rendered(ctx.data.stats, ctx.data.stats == found.inner, "paper counts changed")
+
+
 # The registry
 
 
@@ -753,6 +776,13 @@ KINDS: dict[str, BlockKind] = {
             "<!-- papernotes:topics -->",
             *_markers(rf"papernotes:topics{_ATTRS}", r"/papernotes:topics"),
             render=_render_topics_block,
+            toc=False,
+        ),
+        BlockKind(
+            "stats",
+            "<!-- papernotes:stats -->",
+            *_markers(rf"papernotes:stats{_ATTRS}", r"/papernotes:stats"),
+            render=_render_stats_block,
             toc=False,
         ),
     )
