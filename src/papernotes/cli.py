@@ -424,6 +424,44 @@ def resolve(
     raise typer.Exit(1 if outcome.refused else 0)
 
 
+class StatsFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def stats(
+    fmt: Annotated[StatsFormat, typer.Option("--format", "-f", help="Output format.")] = StatsFormat.text,
+) -> None:
+    """Papers per year, category and venue; how many have notes, figures, summaries, open TODOs."""
+    from papernotes.stats import compute_stats, render_stats, to_json
+
+    result = compute_stats(_workspace())
+    if fmt is StatsFormat.json:
+        _out(to_json(result))
+        return
+    import os
+
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    _out(render_stats(result, width=_console().width, color=color))
+
+
+@app.command()
+def init(
+    directory: Annotated[
+        Path | None,
+        typer.Argument(help="Where to start (created if missing). Default: here.", file_okay=False),
+    ] = None,
+    new: Annotated[
+        bool, typer.Option("--new", help="Start a new collection even where notes are found.")
+    ] = False,
+) -> None:
+    """Start a collection (config, a topic index, a note template, assets/), or configure an existing one."""
+    from papernotes.initialise import run_init
+
+    _out(run_init(directory or Path.cwd(), force_new=new).report())
+
+
 cache_app = typer.Typer(help="Manage lint's cache in .papernotes_cache/.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
 

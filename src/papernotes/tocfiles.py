@@ -118,7 +118,10 @@ def _one_file(
         return False
 
     def statuses_of(text: str) -> list[TocStatus]:
-        data = BlockData(topics=topics.items_for(rel)) if "papernotes:topics" in text else BlockData()
+        data = BlockData(
+            topics=topics.items_for(rel) if "papernotes:topics" in text else None,
+            stats=topics.stats() if "papernotes:stats" in text else None,
+        )
         return check_blocks(
             parse_text(text, path=rel),
             settings.slug_flavour,
@@ -180,12 +183,13 @@ def _targets(root: Path, settings: Settings, paths: Sequence[Path] | None) -> It
 
 
 class _Topics:
-    """The topic indexes, read once and only when a file holds a topics block."""
+    """The facts of the topics and stats blocks, read once and only when a file holds such a block."""
 
     def __init__(self, root: Path, settings: Settings) -> None:
         self.root = root
         self.settings = settings
         self._indexes: list[tuple[str, str, int]] | None = None
+        self._stats: tuple[str, ...] | None = None
 
     def items_for(self, rel: str) -> tuple[tuple[str, str, int], ...]:
         """(title, link from ``rel``'s folder, paper count) of every index but ``rel`` itself."""
@@ -201,6 +205,16 @@ class _Topics:
             for path, title, count in self._indexes
             if path != rel
         )
+
+    def stats(self) -> tuple[str, ...]:
+        """The lines of a stats block: the same for every file, so computed once."""
+        if self._stats is None:
+            # Imported here: stats brings rich (0.1 s), which a toc run without a stats block never needs.
+            from papernotes.stats import compute_stats, render_stats_block
+
+            config = LoadedConfig(root=self.root, settings=self.settings, source=None)
+            self._stats = tuple(render_stats_block(compute_stats(load_workspace(config))))
+        return self._stats
 
 
 def _summarise(result: TocResult, *, check: bool, done: set[str]) -> None:

@@ -77,6 +77,7 @@ class FileContext(_Reporter):
     parsed: ParsedText = None  # type: ignore[assignment]
     index: IndexParse | None = None
     settings: Settings = None  # type: ignore[assignment]
+    memo: dict[str, object] = field(default_factory=dict)  # what several rules compute once per file
 
     @property
     def lines(self) -> Sequence[str]:

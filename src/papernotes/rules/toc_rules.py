@@ -93,13 +93,16 @@ keep the line for Typora), or replace the line with a `<!-- papernotes:toc -->` 
 
 
 def _statuses(ctx: FileContext) -> list[TocStatus]:
+    """The file's TOC statuses, computed once for the four TOC rules."""
     from papernotes.toc import check
 
-    settings = ctx.settings
-    try:
-        return list(check(ctx.parsed, settings.slug_flavour, typora=settings.typora_toc))
-    except ValueError:
-        return []
+    if "toc" not in ctx.memo:
+        settings = ctx.settings
+        try:
+            ctx.memo["toc"] = list(check(ctx.parsed, settings.slug_flavour, typora=settings.typora_toc))
+        except ValueError:
+            ctx.memo["toc"] = []
+    return ctx.memo["toc"]  # type: ignore[return-value]
 
 
 def toc_stale(ctx: FileContext) -> None:
