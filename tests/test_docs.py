@@ -31,3 +31,10 @@ def test_every_command_is_documented_in_the_readme_and_has_help() -> None:
     for name, command in group.commands.items():
         assert f"`papernotes {name}" in README, f"README does not mention `papernotes {name}`"
         assert command.help, f"{name} has no help text"
+
+
+def test_every_configuration_key_is_documented_in_the_readme() -> None:
+    from papernotes.config import valid_keys
+
+    for key in valid_keys():
+        assert f"| `{key}` |" in README, f"README lacks the configuration key {key}"
