@@ -173,3 +173,22 @@ def test_the_fast_help_is_the_clis_own_help(
     if os.environ.get("PAPERNOTES_UPDATE_GOLDEN"):
         HELP_FILE.write_text(out, encoding="utf-8")
     assert HELP_FILE.read_text(encoding="utf-8") == out
+
+
+def test_export_repository_record_validates_against_the_schema(
+    seed_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (seed_repo / "resources" / "notes" / "d0001").mkdir(parents=True)
+    (seed_repo / "resources" / "notes" / "d0001" / "pretrainlm_2103.10360.md").write_text(
+        '---\nid: "2103.10360"\n---\n\n# GLM\n\n![](../../../source/images/21222320212123000322.png)\n',
+        encoding="utf-8",
+    )
+    _, schema_text, _ = run(capsys, "schema")
+    code, out, _ = run(capsys, "export", "--format", "repository")
+    record = json.loads(out)
+    assert code == 0 and len(record["indexes"][0]["entries"]) == 46
+    assert record["notes"][0]["images"][0]["target"].endswith(".png")
+    assert record["links"]["notes/PretrainedLangugeModel.md"] == [
+        "resources/notes/d0001/pretrainlm_2103.10360.md"
+    ]
+    jsonschema.validate(record, json.loads(schema_text))

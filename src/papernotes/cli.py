@@ -104,6 +104,7 @@ class ExportFormat(StrEnum):
     jsonl = "jsonl"
     csv = "csv"
     bibtex = "bibtex"
+    repository = "repository"
 
 
 class LintFormat(StrEnum):
@@ -527,11 +528,15 @@ def show(
 def export(
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = ExportFormat.json,
 ) -> None:
-    """Export every entry as JSON, JSON Lines, CSV or BibTeX on standard output."""
+    """Export every entry as JSON, JSON Lines, CSV or BibTeX (or the whole repository record) on stdout."""
     from papernotes.export import to_bibtex, to_csv, to_json, to_jsonl
     from papernotes.queries import all_entries
 
-    entries = all_entries(_workspace())
+    ws = _workspace()
+    if fmt is ExportFormat.repository:
+        _out(ws.repository().model_dump_json(indent=2) + "\n")
+        return
+    entries = all_entries(ws)
     render = {
         ExportFormat.json: to_json,
         ExportFormat.jsonl: to_jsonl,

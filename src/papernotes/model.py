@@ -186,6 +186,7 @@ class Note(_Record):
     front_matter: FrontMatter | None = None
     headings: list[Heading] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
+    images: list[Link] = Field(default_factory=list)
     toc_blocks: list[TocBlock] = Field(default_factory=list)
 
 

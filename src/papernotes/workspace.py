@@ -25,7 +25,7 @@ from papernotes.config import (
 from papernotes.errors import UnsafeInputError
 
 if TYPE_CHECKING:
-    from papernotes.model import Document
+    from papernotes.model import Document, Repository
 
 __all__ = [
     "Discovery",
@@ -63,6 +63,47 @@ class Workspace:
     @property
     def notes(self) -> list[Document]:
         return [d for d in self.documents.values() if d.role == "note"]
+
+    def repository(self) -> Repository:
+        """The whole collection as one record: indexes, notes, images and the link graph between files."""
+        from papernotes.model import IndexFile, Note, Repository
+        from papernotes.queries import resolve_target
+
+        graph: dict[str, list[str]] = {}
+        known = set(self.discovery.files) | set(self.discovery.dirs)
+        for path, doc in sorted(self.documents.items()):
+            targets = {resolve_target(path, link.target) for link in doc.links}
+            targets = {t + ".md" if t + ".md" in known and t not in known else t for t in targets if t}
+            graph[path] = sorted(t for t in targets if t in known and t != path)
+        images = {"image", "html_img", "embed"}
+        return Repository(
+            root=str(self.root),
+            indexes=[
+                IndexFile(
+                    path=d.path,
+                    title=d.title,
+                    sections=d.sections,
+                    entries=d.entries,
+                    conflicts=d.conflicts,
+                    toc_blocks=d.toc_blocks,
+                )
+                for d in self.indexes
+            ],
+            notes=[
+                Note(
+                    path=d.path,
+                    title=d.title,
+                    front_matter=d.front_matter,
+                    headings=d.headings,
+                    links=[link for link in d.links if link.kind not in images],
+                    images=[link for link in d.links if link.kind in images],
+                    toc_blocks=d.toc_blocks,
+                )
+                for d in self.notes
+            ],
+            images=list(self.discovery.images),
+            links=graph,
+        )
 
 
 @cache
