@@ -198,6 +198,13 @@ def _split_prefix(body: str) -> tuple[Prefix, str]:
     if m is None:
         return Prefix(), body
     token, rest = m.group(1), body[m.end() :]
+    if not token.isascii():
+        # Full-width digits ("２０１９") are typed by CJK input methods; they are the same prefix.
+        folded = unicodedata.normalize("NFKC", token)
+        if folded.isascii() and folded != token:
+            prefix, folded_rest = _split_prefix(folded + body[m.end(1) :])
+            if prefix.kind is not None:
+                return prefix, folded_rest
     pid = parse_arxiv_id(token)
     if pid is not None:
         year, month = arxiv_date(pid) or (None, None)
