@@ -13,6 +13,7 @@ import difflib
 import re
 import shutil
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from papernotes.rules import REGISTRY
 from papernotes.titles import normalise_title
 
 from .conftest import DATA
+from .test_external import fake_web
 
 FIXTURES = DATA / "rules"
 ALL_RULES = sorted(REGISTRY)
@@ -48,10 +50,12 @@ def _copy_fixture(name: str, tmp_path: Path) -> Path:
 def _lint(
     root: Path, name: str, *, fix: bool = False, unsafe: bool = False, diff: bool = False
 ) -> LintResult:
+    opt_in = REGISTRY[name].opt_in  # needs the network: its fixture's *.test hosts are served locally
     options = LintOptions(
-        select=[name], external=False, use_cache=False, fix=fix, unsafe_fixes=unsafe, diff=diff
+        select=[name], external=opt_in, use_cache=False, fix=fix, unsafe_fixes=unsafe, diff=diff
     )
-    return run_lint(load_config(root), options)
+    with fake_web() if opt_in else nullcontext():
+        return run_lint(load_config(root), options)
 
 
 def _files(root: Path) -> dict[str, bytes]:

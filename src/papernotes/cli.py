@@ -8,6 +8,8 @@ Exceptions become exit codes in one place, ``main`` (see README "Exit codes").
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -18,6 +20,7 @@ from papernotes import __version__
 
 if TYPE_CHECKING:
     from papernotes.config import LoadedConfig
+    from papernotes.external import Progress
     from papernotes.workspace import Workspace
 
 app = typer.Typer(
@@ -161,7 +164,13 @@ def lint(
         unsafe_fixes=unsafe_fixes,
         diff=diff,
     )
-    result = run_lint(loaded, options)
+    from papernotes import external as ext
+
+    with (
+        _external_progress(external and sys.stderr.isatty()) as progress,
+        ext.configure(progress=progress, use_cache=False if no_cache else None),
+    ):
+        result = run_lint(loaded, options)
     for warning in result.warnings:
         sys.stderr.write(f"warning: {warning}\n")
     if diff:
@@ -222,6 +231,39 @@ def toc(
     for line in result.lines:
         _out(line.rstrip("\n") + "\n")
     raise typer.Exit(result.exit_code)
+
+
+@contextmanager
+def _external_progress(enabled: bool) -> Iterator[Progress | None]:
+    """A progress bar on an interactive stderr while external links are checked; started by the first
+    callback, so nothing shows when every link is answered from the cache, and gone when lint ends."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    bar = Bar(
+        TextColumn("Checking external links"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_console(stderr=True),
+        transient=True,
+    )
+    task = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            bar.start()
+            task = bar.add_task("external", total=total)
+        bar.update(task, completed=done)
+
+    try:
+        yield update
+    finally:
+        bar.stop()
 
 
 class RulesFormat(StrEnum):

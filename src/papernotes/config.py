@@ -125,6 +125,10 @@ class Settings(BaseModel):
         description="URL prefixes of this repository (https://github.com/OWNER/REPO): links to them are "
         "checked as local files. Unset: read from the git remote `origin`.",
     )
+    external_ignore: list[str] = Field(
+        default_factory=list,
+        description="Globs of URLs `lint --external` never requests; without a scheme they match any.",
+    )
     typora_toc: bool = Field(
         default=False,
         description="Maintain a generated TOC block right after a Typora [toc] line.",

@@ -418,7 +418,8 @@ def run_lint(config: LoadedConfig, options: LintOptions) -> LintResult:
     discovery = discover(config.root, settings)
     fixing = options.fix or options.diff
     run_cache = None
-    if options.use_cache and settings.cache and not fixing:
+    # External links change without any file changing: a run that checks them is never replayed.
+    if options.use_cache and settings.cache and not fixing and not options.external:
         run_cache = RunCache(config.root, _run_key(config, discovery, options.external))
         hit = run_cache.load()
         if hit is not None:

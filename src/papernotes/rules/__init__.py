@@ -6,6 +6,7 @@ import re
 
 from papernotes.diagnostics import Severity
 from papernotes.rules import duplicate_rules as dup
+from papernotes.rules import external_rules as ext
 from papernotes.rules import index_rules as idx
 from papernotes.rules import link_rules as lnk
 from papernotes.rules import note_rules as note
@@ -45,6 +46,7 @@ _RULES = [
     Rule("PN025", "toc-corrupt", E, "A TOC collapsed onto one line with 'auto' separators", toc.TOC_CORRUPT_DOC, "safe", "file", toc.toc_corrupt),
     Rule("PN026", "toc-markers", W, "TOC markers that do not pair up", toc.TOC_MARKERS_DOC, "none", "file", toc.toc_markers),
     Rule("PN027", "typora-toc", I, "A Typora [toc] line GitHub shows as text", toc.TYPORA_TOC_DOC, "none", "file", toc.typora_toc),
+    Rule("PN028", "broken-external-link", W, "An http(s) link that is gone or unreachable", ext.BROKEN_EXTERNAL_LINK_DOC, "none", "repo", ext.broken_external_link, opt_in=True),
 ]
 # fmt: on
 
