@@ -164,12 +164,15 @@ def lint(
         unsafe_fixes=unsafe_fixes,
         diff=diff,
     )
-    from papernotes import external as ext
+    if external:  # httpx and the checker load only when asked for
+        from papernotes import external as ext
 
-    with (
-        _external_progress(external and sys.stderr.isatty()) as progress,
-        ext.configure(progress=progress, use_cache=False if no_cache else None),
-    ):
+        with (
+            _external_progress(sys.stderr.isatty()) as progress,
+            ext.configure(progress=progress, use_cache=False if no_cache else None),
+        ):
+            result = run_lint(loaded, options)
+    else:
         result = run_lint(loaded, options)
     for warning in result.warnings:
         sys.stderr.write(f"warning: {warning}\n")
