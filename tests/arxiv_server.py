@@ -42,6 +42,8 @@ ARXIV_FEEDS = {
     "2002.10957": "2002.10957v2.atom.xml",
     "1905.02450": "1905.02450v5.atom.xml",
     "2002.10957,2103.99999": "batch_minilm_and_unknown.atom.xml",
+    "2004.12993": "2004.12993v2.atom.xml",
+    "2004.12993,2103.10360": "batch_deebert_glm.atom.xml",
 }
 # Lower-cased DOI -> file in tests/data/crossref.
 CROSSREF_WORKS = {"10.0000/synthetic.0309136": "10.0000_synthetic.0309136.json"}

@@ -393,6 +393,48 @@ def _status(message: str):  # type: ignore[no-untyped-def]
     return _console(stderr=True).status(message)
 
 
+@app.command()
+def mv(
+    src: Annotated[str, typer.Argument(help="A note, image or index file; or FILE#old-anchor.")],
+    dst: Annotated[str, typer.Argument(help="Its new path (or an existing folder); or FILE#new-anchor.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the diff; move and write nothing.")
+    ] = False,
+) -> None:
+    """Move or rename a note, image or index (git mv in a work tree) and rewrite every link to it."""
+    from papernotes.moving import render_summary, run_mv
+
+    result = run_mv(_config(), Path(src), Path(dst), dry_run=dry_run)
+    for warning in result.warnings:
+        sys.stderr.write(f"warning: {warning}\n")
+    _out(result.diff if dry_run else render_summary(result))
+
+
+@app.command()
+def update(
+    ids: Annotated[list[str] | None, typer.Argument(help="Papers to check (default: all).")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only papers dated on or after (YYYY, YYYY-MM, YYYY-MM-DD).")
+    ] = None,
+    write: Annotated[
+        bool, typer.Option("--write", help="Update the notes' front matter (version, doi, venue, urls).")
+    ] = False,
+    cached: Annotated[
+        bool, typer.Option("--cached", help="Use cached arXiv answers instead of asking again.")
+    ] = False,
+) -> None:
+    """Ask arXiv whether papers have new versions, new titles, or a DOI or journal reference."""
+    from papernotes.updating import render_report, run_update
+
+    with _status("Asking arXiv…"):
+        # A check for news must ask: the metadata cache keeps answers without expiry.
+        result = run_update(_config(), ids or [], since=since, write=write, refresh=not cached)
+    for warning in result.warnings:
+        sys.stderr.write(f"warning: {warning}\n")
+    _out(render_report(result))
+    raise typer.Exit(result.exit_code)
+
+
 @app.command("git-setup")
 def git_setup(
     uninstall: Annotated[bool, typer.Option("--uninstall", help="Remove what git-setup added.")] = False,

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeAlias
 
 from filelock import FileLock, Timeout
 
@@ -60,6 +60,25 @@ class PlannedWrite:
     path: Path
     new: bytes
     original: TextFile | None
+
+
+# Moves a file, never over an existing one; raises OSError when it cannot. `mover(dst, src)` undoes it.
+Mover: TypeAlias = Callable[[Path, Path], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedRename:
+    """Move `src` to `dst`, then give it `new` content unless that is None.
+
+    `original` is `src` as read when it is text (checked unchanged at commit); None for a file that is
+    moved as it is, such as an image.
+    """
+
+    src: Path
+    dst: Path
+    original: TextFile | None
+    new: bytes | None
+    mover: Mover
 
 
 def apply_edits(tf: TextFile, edits: Sequence[LineEdit]) -> bytes:
@@ -116,6 +135,8 @@ class Transaction:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._planned: dict[Path, PlannedWrite] = {}
+        self._renames: list[PlannedRename] = []
+        self._moved: set[Path] = set()  # both ends of every staged rename
 
     def replace(self, tf: TextFile, new: bytes | str) -> None:
         """Stage new content for a file read earlier; an unchanged content stages nothing."""
@@ -132,12 +153,42 @@ class Transaction:
         assert plan is not None  # None only when an original is given
         self._stage(plan)
 
+    def rename(
+        self, src: TextFile | Path, dst: Path, new: bytes | str | None = None, *, mover: Mover | None = None
+    ) -> None:
+        """Stage moving a file to `dst` (making missing folders), with new content if `new` is given.
+
+        A `TextFile` is checked unchanged at commit, as for `replace`; a `Path` (an image) is moved as
+        it is and takes no new content. `mover` does the move (`git mv`, say); by default a rename that
+        never overwrites. The move is undone when any other write of the transaction fails.
+        """
+        original = src if isinstance(src, TextFile) else None
+        path = src.path if isinstance(src, TextFile) else src
+        if os.path.lexists(dst):
+            raise WriteRefusedError("already exists; not overwriting it", path=dst)
+        if path.is_symlink() or not path.is_file():
+            raise WriteRefusedError("is not a regular file; not moving it", path=path)
+        data: bytes | None = None
+        if new is not None:
+            if original is None:
+                raise ValueError("new content for a moved file needs the file as read (a TextFile)")
+            _refuse_lone_cr(original)
+            plan = plan_write(dst, new, original=original)
+            data = None if plan is None else plan.new
+        keys = {_resolve(path, shown=path), _resolve(dst, shown=dst)}
+        if keys & (self._moved | set(self._planned)):
+            raise ValueError(f"{path} or {dst} is already staged in this transaction")
+        self._moved |= keys
+        self._renames.append(PlannedRename(path, dst, original, data, mover or _move_no_clobber))
+
     def diff(self) -> str:
         """A unified diff of everything staged, with paths relative to the root (git style)."""
-        return "".join(
-            _unified_diff(Path(os.path.relpath(plan.path, self.root)).as_posix(), plan)
-            for plan in self._planned.values()
-        )
+        renames = (_rename_diff(self._shown(move.src), self._shown(move.dst), move) for move in self._renames)
+        writes = (_unified_diff(self._shown(plan.path), plan) for plan in self._planned.values())
+        return "".join([*renames, *writes])
+
+    def _shown(self, path: Path) -> str:
+        return Path(os.path.relpath(path, self.root)).as_posix()
 
     def commit(self, *, reparse: Callable[[str], object] | None = None) -> list[Path]:
         """Write everything staged, all or nothing, and return the paths written.
@@ -146,22 +197,28 @@ class Transaction:
         commit. The transaction is empty afterwards, whatever happened.
         """
         plans = list(self._planned.values())
+        renames = list(self._renames)
         self._planned.clear()
-        if not plans:
+        self._renames.clear()
+        self._moved.clear()
+        if not plans and not renames:
             return []
         root = _resolve(self.root, shown=self.root)
         targets = [_preflight(plan, root) for plan in plans]
-        for plan in plans:
+        moves = [_preflight_rename(move, root) for move in renames]
+        contents = [(plan.path, plan.new) for plan in plans]
+        contents += [(move.dst, move.new) for move in renames if move.new is not None]
+        for path, new in contents:
             # Never write what papernotes itself could not read back.
-            text = decode(plan.new, plan.path).text
+            text = decode(new, path).text
             if reparse is not None:
                 reparse(text)
-        _Writer(plans, targets).run()
-        return [plan.path for plan in plans]
+        _Writer(plans, targets, moves).run()
+        return [move.dst for move in renames] + [plan.path for plan in plans]
 
     def _stage(self, plan: PlannedWrite) -> None:
         key = _resolve(plan.path, shown=plan.path)
-        if key in self._planned:
+        if key in self._planned or key in self._moved:
             raise ValueError(f"{plan.path} is already staged in this transaction")
         self._planned[key] = plan
 
@@ -327,9 +384,21 @@ def _unified_diff(name: str, plan: PlannedWrite) -> str:
     except UnsafeInputError:
         return f"Binary files a/{name} and b/{name} differ\n"
     before = "/dev/null" if plan.original is None else f"a/{name}"
+    return _hunks(old, new, before, f"b/{name}")
+
+
+def _rename_diff(old: str, new: str, move: PlannedRename) -> str:
+    header = f"diff --git a/{old} b/{new}\nrename from {old}\nrename to {new}\n"
+    if move.new is None or move.original is None:
+        return header
+    text = decode(move.new, move.dst).text
+    return header + _hunks(_diff_lines(move.original.text), _diff_lines(text), f"a/{old}", f"b/{new}")
+
+
+def _hunks(old: list[str], new: list[str], before: str, after: str) -> str:
     return "".join(
         line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-        for line in difflib.unified_diff(old, new, before, f"b/{name}")
+        for line in difflib.unified_diff(old, new, before, after)
     )
 
 
@@ -367,6 +436,28 @@ def _preflight(plan: PlannedWrite, root: Path) -> Path:
     return target
 
 
+def _preflight_rename(move: PlannedRename, root: Path) -> PlannedRename:
+    """Check one staged move against the disk as it is now; return it with both ends resolved."""
+    src = _resolve(move.src, shown=move.src)
+    dst = _resolve(move.dst, shown=move.dst)
+    for path, real in ((move.src, src), (move.dst, dst)):
+        if not real.is_relative_to(root):
+            raise WriteRefusedError(f"is outside the repository {root}", path=path)
+    if move.src.is_symlink() or not src.is_file():
+        raise WriteRefusedError("is no longer a regular file; not moving it", path=move.src)
+    if move.original is not None and not _unchanged(src, move.original):
+        raise WriteRefusedError("changed since it was read; run the command again", path=move.src)
+    if os.path.lexists(move.dst):
+        raise WriteRefusedError("already exists; not overwriting it", path=move.dst)
+    folder = dst.parent
+    while not folder.exists():
+        folder = folder.parent
+    for needed in (src.parent, folder):
+        if not _writable(needed):
+            raise WriteRefusedError(f"folder {needed} is not writable", path=move.src)
+    return PlannedRename(src, dst, move.original, move.new, move.mover)
+
+
 def _unchanged(target: Path, original: TextFile) -> bool:
     try:
         return _same_stat(target, original) and target.read_bytes() == original.raw
@@ -390,11 +481,16 @@ def _writable(path: Path) -> bool:
 class _Writer:
     """Temps first, then the replaces; undo what it can when the disk fails halfway."""
 
-    def __init__(self, plans: list[PlannedWrite], targets: list[Path]) -> None:
+    def __init__(
+        self, plans: list[PlannedWrite], targets: list[Path], moves: Sequence[PlannedRename] = ()
+    ) -> None:
         self.jobs = list(zip(plans, targets, strict=True))
+        self.moves = list(moves)
         self.temps: dict[Path, Path] = {}
         self.new_dirs: list[Path] = []
         self.done: list[tuple[PlannedWrite, Path]] = []
+        self.moved: list[PlannedRename] = []
+        self.rewritten: list[PlannedRename] = []
 
     def run(self) -> None:
         try:
@@ -402,7 +498,9 @@ class _Writer:
         except BaseException:  # Ctrl-C included: all or nothing still holds
             self._roll_back()
             raise
-        for folder in {target.parent for _, target in self.jobs}:
+        folders = {target.parent for _, target in self.jobs}
+        folders |= {path.parent for move in self.moves for path in (move.src, move.dst)}
+        for folder in folders:
             _fsync_dir(folder)
 
     def _write_all(self) -> None:
@@ -412,17 +510,46 @@ class _Writer:
                 keep_mode = plan.original is not None
                 self.temps[target] = _write_temp(target, plan.new, keep_mode=keep_mode)
             except OSError as err:
-                self._abort(plan, f"could not write: {_reason(err)}", err)
+                self._abort(plan.path, f"could not write: {_reason(err)}", err)
+        for move in self.moves:
+            try:
+                self._make_parents(move.dst.parent)
+                if move.new is not None:
+                    self.temps[move.dst] = _write_temp(move.dst, move.new, keep_mode=True, mode_from=move.src)
+            except OSError as err:
+                self._abort(move.dst, f"could not write: {_reason(err)}", err)
+        for move in self.moves:
+            self._move(move)
         for plan, target in self.jobs:
             # Writing the temps took a while (fsync): look again, so an editor's save is not lost.
             if plan.original is not None and not _same_stat(target, plan.original):
-                self._abort(plan, "changed while papernotes was writing; run the command again")
+                self._abort(plan.path, "changed while papernotes was writing; run the command again")
             try:
                 _install(self.temps[target], target, create=plan.original is None)
             except OSError as err:
-                self._abort(plan, f"could not write: {_reason(err)}", err)
+                self._abort(plan.path, f"could not write: {_reason(err)}", err)
             del self.temps[target]
             self.done.append((plan, target))
+
+    def _move(self, move: PlannedRename) -> None:
+        """Move one file, then install its new content: a rename keeps the size and mtime it was read with."""
+        if move.original is not None and not _same_stat(move.src, move.original):
+            self._abort(move.src, "changed while papernotes was writing; run the command again")
+        try:
+            move.mover(move.src, move.dst)
+        except OSError as err:
+            self._abort(move.src, f"could not move it to {move.dst}: {_reason(err)}", err)
+        self.moved.append(move)
+        if move.new is None or move.original is None:
+            return
+        if not _same_stat(move.dst, move.original):
+            self._abort(move.dst, "changed while papernotes was writing; run the command again")
+        try:
+            _install(self.temps[move.dst], move.dst, create=False)
+        except OSError as err:
+            self._abort(move.dst, f"could not write: {_reason(err)}", err)
+        del self.temps[move.dst]
+        self.rewritten.append(move)
 
     def _make_parents(self, folder: Path) -> None:
         missing = []
@@ -433,10 +560,10 @@ class _Writer:
             path.mkdir()
             self.new_dirs.append(path)
 
-    def _abort(self, failed: PlannedWrite, problem: str, cause: OSError | None = None) -> NoReturn:
+    def _abort(self, failed: Path, problem: str, cause: OSError | None = None) -> NoReturn:
         lost = self._roll_back()
         outcome = f"could not restore {', '.join(lost)}" if lost else "no file was changed"
-        raise WriteRefusedError(f"{problem}; {outcome}", path=failed.path) from cause
+        raise WriteRefusedError(f"{problem}; {outcome}", path=failed) from cause
 
     def _roll_back(self) -> list[str]:
         """Delete the temps, put back what was replaced; return the files that could not be."""
@@ -453,15 +580,55 @@ class _Writer:
             except OSError:
                 lost.append(str(plan.path))
         self.done.clear()
+        lost += self._undo_moves()
         for folder in reversed(self.new_dirs):
             with suppress(OSError):
                 folder.rmdir()
         self.new_dirs.clear()
         return lost
 
+    def _undo_moves(self) -> list[str]:
+        """Give moved files back their content, then move them back, newest first."""
+        lost = []
+        for move in reversed(self.rewritten):
+            assert move.original is not None  # only moves with new content are rewritten
+            try:
+                _restore(move.dst, move.original.raw)
+            except OSError:
+                lost.append(str(move.dst))
+        self.rewritten.clear()
+        for move in reversed(self.moved):
+            try:
+                move.src.parent.mkdir(parents=True, exist_ok=True)
+                move.mover(move.dst, move.src)
+            except OSError:
+                lost.append(f"{move.dst} (to be moved back to {move.src})")
+        self.moved.clear()
+        return lost
 
-def _write_temp(target: Path, data: bytes, *, keep_mode: bool) -> Path:
-    """Write `data` durably to a new temp file next to `target` (with its mode if `keep_mode`)."""
+
+def _move_no_clobber(src: Path, dst: Path) -> None:
+    """Rename `src` to `dst`, failing rather than replacing a `dst` that appeared meanwhile."""
+    try:
+        # link() fails when `dst` exists, where rename() would silently replace it.
+        os.link(src, dst)
+    except OSError as err:
+        if err.errno not in _NO_LINKS:
+            raise
+        if os.path.lexists(dst):
+            raise FileExistsError(errno.EEXIST, "File exists", str(dst)) from None
+        src.rename(dst)
+        return
+    try:
+        src.unlink()
+    except OSError:
+        _unlink_quietly(dst)
+        raise
+
+
+def _write_temp(target: Path, data: bytes, *, keep_mode: bool, mode_from: Path | None = None) -> Path:
+    """Write `data` durably to a new temp file next to `target` (with its mode if `keep_mode`, or with the
+    mode of `mode_from`: a moved file's content is written before the file is at `target`)."""
     # Keep the name within NAME_MAX (255 bytes), whatever the target's name.
     stem = target.name.encode()[:100].decode(errors="ignore")
     while True:
@@ -478,7 +645,7 @@ def _write_temp(target: Path, data: bytes, *, keep_mode: bool) -> Path:
             while view:
                 view = view[os.write(fd, view) :]
             if keep_mode:
-                _copy_owner_and_mode(fd, temp, target)
+                _copy_owner_and_mode(fd, temp, mode_from or target)
             os.fsync(fd)
         finally:
             os.close(fd)
