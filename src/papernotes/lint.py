@@ -209,7 +209,7 @@ def _run_key(config: LoadedConfig, discovery: Discovery, external: bool) -> str:
     return run_key(
         config.settings.fingerprint(),
         external,
-        _self_urls(config.root, config.settings),
+        self_urls(config.root, config.settings),
         stats,
         sorted(discovery.files),
         sorted(discovery.dirs),
@@ -252,7 +252,7 @@ def _extract_parallel(collector: _Collector, paths: list[str]) -> Iterable[FileF
                 yield facts_from_tuple(item)
 
 
-def _self_urls(root: Path, settings: Settings) -> list[str]:
+def self_urls(root: Path, settings: Settings) -> list[str]:
     if settings.self_urls:
         return list(settings.self_urls)
     try:
@@ -297,7 +297,7 @@ def _analyse(
         collector.discovery.files,
         collector.discovery.dirs,
         images=collector.discovery.images,
-        self_urls=_self_urls(collector.root, settings),
+        self_urls=self_urls(collector.root, settings),
         wikilinks=settings.wikilinks,
         read_lines=text_of,
     )

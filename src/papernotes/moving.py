@@ -219,7 +219,7 @@ class _Planner:
         self.parsed[rel] = parse_text(tf.text, path=rel)
 
     def graph(self) -> LinkGraph:
-        from papernotes.lint import _self_urls  # the same self-URL prefixes lint resolves with
+        from papernotes.lint import self_urls  # the same self-URL prefixes lint resolves with
 
         settings = self.config.settings
         facts = {rel: FileFacts(path=rel, links=parsed.links) for rel, parsed in self.parsed.items()}
@@ -228,7 +228,7 @@ class _Planner:
             self.discovery.files,
             self.discovery.dirs,
             images=self.discovery.images,
-            self_urls=_self_urls(self.root, settings),
+            self_urls=self_urls(self.root, settings),
             wikilinks=settings.wikilinks,
         )
 

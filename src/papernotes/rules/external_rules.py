@@ -68,9 +68,9 @@ def _places(ctx: RepoContext) -> dict[str, list[Resolved]]:
     """The links to check, by the URL requested for them; one per URL on each line of each file."""
     from papernotes.external import normalise, should_check
     from papernotes.links import self_url_paths
-    from papernotes.lint import _self_urls  # the same self-URL prefixes the link graph resolves with
+    from papernotes.lint import self_urls  # the same self-URL prefixes the link graph resolves with
 
-    prefixes = self_url_paths(_self_urls(ctx.root, ctx.settings))
+    prefixes = self_url_paths(self_urls(ctx.root, ctx.settings))
     # `external-ignore` (globs of URLs never requested) is not a setting yet: read it once it is.
     ignore: list[str] = ctx.settings.external_ignore
     places: dict[str, list[Resolved]] = {}
