@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 from papernotes.entries import extract_entries
+from papernotes.identity import group_roots, paper_keys
 from papernotes.model import ConflictRegion, Entry
 from papernotes.parsing import parse_text
 from papernotes.titles import normalise_title
@@ -212,25 +213,11 @@ class _Version:
 def _identity_groups(items: Sequence[tuple[Entry, str]]) -> list[int]:
     """A group number per (entry, its first line): entries sharing an id, a normalised title or, having
     neither, their first line, are one paper."""
-    parent = list(range(len(items)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first: dict[str, int] = {}
-    for i, (entry, head) in enumerate(items):
-        keys = [f"id:{pid.key}" for pid in entry.ids]
-        title = normalise_title(entry.title)
-        keys += [f"title:{title}"] if title else []
-        for key in keys or [f"line:{head.strip()}"]:
-            if key in first:
-                parent[find(i)] = find(first[key])
-            else:
-                first[key] = i
-    return [find(i) for i in range(len(items))]
+    keys = []
+    for entry, head in items:
+        known = paper_keys((pid.key for pid in entry.ids), normalise_title(entry.title))
+        keys.append(known or [f"line:{head.strip()}"])
+    return group_roots(keys)
 
 
 def _keys(groups: Iterable[int]) -> list[_Key]:

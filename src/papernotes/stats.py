@@ -23,6 +23,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
+from papernotes.identity import group_roots, groups_in_order, paper_keys
 from papernotes.model import Document, Entry
 from papernotes.queries import resolve_target
 from papernotes.titles import normalise_title
@@ -135,29 +136,10 @@ def compute_stats(ws: Workspace) -> Stats:
 
 
 def _group(entries: Sequence[Entry]) -> list[list[int]]:
-    """Positions of the entries sharing an id key or a normalised title, as groups in document order
-    (union-find): one group is one paper."""
-    parent = list(range(len(entries)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first: dict[str, int] = {}
-    for i, entry in enumerate(entries):
-        title = normalise_title(entry.title)
-        keys = [f"id:{pid.key}" for pid in entry.ids] + ([f"title:{title}"] if title else [])
-        for key in keys:
-            if key in first:
-                parent[find(i)] = find(first[key])
-            else:
-                first[key] = i
-    groups: dict[int, list[int]] = {}  # insertion order: by each group's first entry
-    for i in range(len(entries)):
-        groups.setdefault(find(i), []).append(i)
-    return list(groups.values())
+    """Positions of the entries sharing an id key or a normalised title, as groups in document order:
+    one group is one paper."""
+    keys = [paper_keys((pid.key for pid in e.ids), normalise_title(e.title)) for e in entries]
+    return groups_in_order(group_roots(keys))
 
 
 def _paper(ws: Workspace, entries: list[Entry]) -> _Paper:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import difflib
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from papernotes.diagnostics import Fix
 from papernotes.edits import LineEdit
 from papernotes.facts import EntryFact
+from papernotes.identity import group_roots, groups_in_order, paper_keys
 from papernotes.rules.base import FileContext, RepoContext
 
 if TYPE_CHECKING:
@@ -39,29 +39,9 @@ you may prefer the later entry's place or title. Entries inside a merge conflict
 
 
 def _groups(items: Sequence[tuple[int, Iterable[str], str]]) -> list[list[int]]:
-    """Union-find over items that share an id key or a non-empty title key; returns groups of indexes."""
-    parent = list(range(len(items)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first: dict[str, int] = {}
-    for i, (_, ids, title_key) in enumerate(items):
-        keys = [f"id:{k}" for k in ids]
-        if title_key:
-            keys.append(f"title:{title_key}")
-        for key in keys:
-            if key in first:
-                parent[find(i)] = find(first[key])
-            else:
-                first[key] = i
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(items)):
-        groups[find(i)].append(i)
-    return [sorted(g) for g in groups.values() if len(g) > 1]
+    """Positions of the items that are the same paper (sharing an id or a title key), groups of two or more."""
+    roots = group_roots([paper_keys(ids, title_key) for _, ids, title_key in items])
+    return [group for group in groups_in_order(roots) if len(group) > 1]
 
 
 def duplicate_entry(ctx: FileContext) -> None:
