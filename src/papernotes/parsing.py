@@ -456,33 +456,19 @@ class _PyWalker(BaseWalker):
                 self.add_inline_block(block, self._inlines(token), item=pending_item is not None)
                 if block_kind != "table":
                     pending_item = None
-            elif kind in ("fence", "code_block") and token.map is not None:
+            elif kind in ("fence", "code_block", "html_block") and token.map is not None:
                 start, end = token.map
-                self.add_code_block(
-                    Block(
-                        kind="code",
-                        line=start + 1,
-                        end_line=end,
-                        list_depth=list_depth,
-                        item_line=pending_item,
-                        in_quote=quote_depth > 0,
-                        content=token.content,
-                    )
+                is_code = kind != "html_block"
+                leaf = Block(
+                    kind="code" if is_code else "html",
+                    line=start + 1,
+                    end_line=end,
+                    list_depth=list_depth,
+                    item_line=pending_item,
+                    in_quote=quote_depth > 0,
+                    content=token.content,
                 )
-                pending_item = None
-            elif kind == "html_block" and token.map is not None:
-                start, end = token.map
-                self.add_html_block(
-                    Block(
-                        kind="html",
-                        line=start + 1,
-                        end_line=end,
-                        list_depth=list_depth,
-                        item_line=pending_item,
-                        in_quote=quote_depth > 0,
-                        content=token.content,
-                    )
-                )
+                (self.add_code_block if is_code else self.add_html_block)(leaf)
                 pending_item = None
             elif kind == "hr" and token.map is not None:
                 self.blocks.append(
