@@ -39,6 +39,7 @@ EXIT_INTERRUPTED = 130
 
 class _State:
     config_file: Path | None = None
+    skipped_inputs: bool = False  # a file was skipped as unsafe to read: the command ends with exit 3
 
 
 _state = _State()
@@ -80,9 +81,16 @@ def _config() -> LoadedConfig:
 
 
 def _workspace() -> Workspace:
+    """The whole collection; files that cannot be read safely are named on stderr (and the exit code is 3)."""
     from papernotes.workspace import load_workspace
 
-    return load_workspace(_config())
+    ws = load_workspace(_config())
+    for doc in ws.documents.values():
+        if doc.skipped:
+            where = f"{doc.path}:{doc.skipped_line}" if doc.skipped_line else doc.path
+            sys.stderr.write(f"warning: {where}: {doc.skipped} (skipped)\n")
+            _state.skipped_inputs = True
+    return ws
 
 
 def _out(text: str) -> None:
@@ -670,10 +678,22 @@ def _fail(message: str, code: int) -> NoReturn:
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app and map every outcome to an exit code."""
     args = sys.argv[1:] if argv is None else argv
+    _state.skipped_inputs = False
     from papernotes.errors import PapernotesError
 
+    # Names that are not UTF-8 reach us as surrogates: print them escaped rather than fail on them.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     try:
         app(args=args, prog_name="papernotes")
+    except SystemExit as exit_:
+        if exit_.code == EXIT_INTERRUPTED:  # the CLI framework turns Ctrl-C into a silent exit 130
+            _fail("Interrupted.", EXIT_INTERRUPTED)
+        if exit_.code in (0, None) and _state.skipped_inputs:
+            raise SystemExit(3) from None
+        raise
     except PapernotesError as err:
         _fail(f"Error: {err}", err.exit_code)
     except KeyboardInterrupt:

@@ -214,9 +214,14 @@ def settings_from_table(table: dict[str, Any], source: Path | str) -> Settings:
 
 def _has_tool_table(pyproject: Path) -> bool:
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
         return False
+    try:
+        data = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError):
+        # A pyproject that meant to configure papernotes but does not parse must say so, not be skipped.
+        return "[tool.papernotes]" in text
     return isinstance(data.get("tool"), dict) and "papernotes" in data["tool"]
 
 
@@ -225,6 +230,8 @@ def _read_table(source: Path) -> dict[str, Any]:
         data = tomllib.loads(source.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"cannot read the configuration: {err}", path=source) from None
+    except RecursionError:
+        raise ConfigError("invalid TOML: nested too deeply", path=source) from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"invalid TOML: {err}", path=source) from None
     if source.name == "pyproject.toml":

@@ -243,6 +243,7 @@ def repo_lock(root: Path, timeout: float = 10.0) -> Iterator[None]:
     except OSError as err:
         raise WriteRefusedError(f"cannot take the write lock: {_reason(err)}", path=root) from None
     try:
+        clean_stale_temps(root)  # what a killed run left behind; only a lock holder may remove them
         yield
     finally:
         lock.release()
@@ -630,7 +631,7 @@ def _write_temp(target: Path, data: bytes, *, keep_mode: bool, mode_from: Path |
     """Write `data` durably to a new temp file next to `target` (with its mode if `keep_mode`, or with the
     mode of `mode_from`: a moved file's content is written before the file is at `target`)."""
     # Keep the name within NAME_MAX (255 bytes), whatever the target's name.
-    stem = target.name.encode()[:100].decode(errors="ignore")
+    stem = os.fsencode(target.name)[:100].decode(errors="ignore")  # names need not be UTF-8
     while True:
         temp = target.with_name(f".{stem}.papernotes-{secrets.token_hex(6)}.tmp")
         try:

@@ -93,8 +93,23 @@ def _known_divergence(lines: list[str]) -> bool:
     return False
 
 
+# Container markers (quotes, list items) and indentation opening a line: tens of thousands of them crash
+# markdown-it-pyrs with a segmentation fault (a Rust stack overflow Python cannot catch).
+_NESTING_RE = re.compile(r"^(?:[ \t]|>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))+")
+_MAX_PREFIX = 128
+
+
+def _deeply_nested(lines: list[str]) -> bool:
+    for line in lines:
+        if len(line) > _MAX_PREFIX:
+            match = _NESTING_RE.match(line)
+            if match is not None and match.end() > _MAX_PREFIX:
+                return True
+    return False
+
+
 def walk_rs(body: str, lines: list[str], front: FrontMatter | None) -> ParsedText | None:
-    if _known_divergence(lines):
+    if _known_divergence(lines) or _deeply_nested(lines):
         return None
     try:
         with _quiet_stderr():

@@ -53,6 +53,8 @@ def front_matter_of(lines: Sequence[str]) -> FrontMatter | None:
             data = _json_safe(tomllib.loads(text), [MAX_VALUES])
             assert isinstance(data, dict)
             return FrontMatter(format="toml", start=1, end=end + 1, data=data)
+        except RecursionError:
+            return FrontMatter(format="toml", start=1, end=end + 1, error="TOML nested too deeply to read")
         except tomllib.TOMLDecodeError as err:
             return FrontMatter(format="toml", start=1, end=end + 1, error=f"invalid TOML: {err}")
     data, error, error_line = load_yaml(text)

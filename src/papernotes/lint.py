@@ -20,7 +20,7 @@ from papernotes.edits import LineEdit, Transaction, apply_edits, repo_lock
 from papernotes.errors import UnsafeInputError
 from papernotes.facts import FileFacts
 from papernotes.rules import REGISTRY, Rule, resolve_selection
-from papernotes.workspace import Discovery, discover, role_candidates
+from papernotes.workspace import OUTSIDE_MESSAGE, Discovery, discover, role_candidates
 
 if TYPE_CHECKING:
     from papernotes.extract import Roles
@@ -116,6 +116,8 @@ class _Collector:
             for rel in misses:
                 facts[rel] = self._one(rel, rules)
         facts = {rel: facts[rel] for rel in self.discovery.markdown}
+        for rel in self.discovery.outside:
+            facts[rel] = FileFacts(path=rel, skipped=OUTSIDE_MESSAGE)
         if self.store is not None and overlay is None:
             self.store.retain(set(facts))
             self.store.save()
@@ -452,7 +454,7 @@ def _finish(
     result: LintResult, findings: list[Finding], root: Path, options: LintOptions, fail_on: Severity
 ) -> LintResult:
     result.findings = _shown(findings, root, options.paths)
-    if result.skipped:
+    if result.skipped or result.exit_code == 3:  # a file skipped, or one --fix could not write
         result.exit_code = 3
     elif any(f.severity >= fail_on for f in result.findings):
         result.exit_code = 1
@@ -475,11 +477,21 @@ def _fix(
         if not plan:
             break
         for rel, edits in plan.items():
-            current = decode(overlay[rel], collector.root / rel) if rel in overlay else collector.text(rel)
-            if current is None:
+            try:
+                current = (
+                    decode(overlay[rel], collector.root / rel) if rel in overlay else collector.text(rel)
+                )
+                if current is None:
+                    continue
+                fixed = apply_edits(current, edits)
+            except (
+                UnsafeInputError
+            ) as err:  # e.g. CR-only line endings: reported, the other files still fixed
+                result.warnings.append(f"{rel}: {err.message}; not fixed")
+                result.exit_code = 3
                 continue
             originals.setdefault(rel, current)
-            overlay[rel] = apply_edits(current, edits)
+            overlay[rel] = fixed
             result.fixed += len(edits)
         facts = collector.collect(overlay)
 

@@ -32,12 +32,14 @@ _HTML_ATTR_RE = re.compile(
 )
 _HTML_TAG_RE = re.compile(r"<(img|a|span|div|h[1-6]|p|section)\b[^>]*>", re.IGNORECASE)
 _BARE_URL_RE = re.compile(
-    r"(?<![\w<\"'=])(?:https?|ftp|file)://[^\s<>\"'`)\]]+|(?<![\w/])javascript:[^\s<>]+"
+    r"(?<![\w<\"'=])(?:https?|ftp|file)://[^\s<>\"'`)\]]+|(?<![\w/])(?:javascript|vbscript|data):[^\s<>]+",
+    re.IGNORECASE,
 )
 # Editors paste local paths with raw spaces: no link to a CommonMark parser; GitHub shows the text.
 _RAW_LOCAL_LINK_RE = re.compile(
     r"(!?)\[([^\]\n]*)\]\(((?:/(?:Users|home|Volumes|mnt|media|tmp)/|[A-Za-z]:[\\/])[^)\n]*)\)"
 )
+_SCRIPT_SCHEME_RE = re.compile(r"(?:javascript|vbscript|data):", re.IGNORECASE)
 _WIKILINK_RE = re.compile(r"(!?)\[\[([^\[\]|#\n]*)(#[^\[\]|\n]*)?(?:\|([^\[\]\n]*))?\]\]")
 _TRAILING_PUNCT = ".,;:!?。，；：！？"
 
@@ -52,7 +54,9 @@ def build_md() -> MarkdownIt:
     """
     from markdown_it import MarkdownIt
 
-    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    # The commonmark preset stops at 20 levels of open tokens and silently drops the rest of the document
+    # after a list nested 10 deep; real outlines go that deep. The walk is flat, so depth costs nothing.
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": 200}).enable(["table", "strikethrough"])
     md.normalizeLink = lambda url: url  # type: ignore[method-assign]
     md.normalizeLinkText = lambda link: link  # type: ignore[method-assign]
     return md
@@ -323,7 +327,7 @@ class BaseWalker:
                 self.links.append(
                     LinkFact(kind=kind, target=match.group(3), line=line, column=col, text=match.group(2))
                 )
-        if "://" in text or "javascript:" in text:
+        if "://" in text or (":" in text and _SCRIPT_SCHEME_RE.search(text)):
             for match in _BARE_URL_RE.finditer(text):
                 url = match.group(0).rstrip(_TRAILING_PUNCT)
                 col = self._find_col(line, url)

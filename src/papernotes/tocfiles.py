@@ -20,7 +20,7 @@ from papernotes.parsing import parse_text
 from papernotes.textfile import TextFile, decode, read_text
 from papernotes.toc import BlockData, TocStatus
 from papernotes.toc import check as check_blocks
-from papernotes.workspace import discover, load_workspace
+from papernotes.workspace import OUTSIDE_MESSAGE, discover, load_workspace
 
 __all__ = ["TocResult", "run_toc"]
 
@@ -77,9 +77,13 @@ def run_toc(
         transaction = Transaction(root)
         topics = _Topics(root, settings)
         staged: set[str] = set()
-        for rel, path in _targets(root, settings, paths):
+        outside: list[str] = []
+        for rel, path in _targets(root, settings, paths, outside):
             if _one_file(rel, path, settings, transaction, result, add=add, depth=depth, topics=topics):
                 staged.add(rel)
+        for rel in outside:  # never read, never written: reported, and the others still done
+            result.errors.append(f"{rel}: {OUTSIDE_MESSAGE}")
+            result._fail(3)
         if diff:
             result.diff = transaction.diff()
         if write:
@@ -158,10 +162,16 @@ def _verify(tf: TextFile, new: bytes, statuses_of: Callable[[str], list[TocStatu
         raise EditIntegrityError(f"{tf.path}:{left[0].line}: the TOC would change again ({left[0].message})")
 
 
-def _targets(root: Path, settings: Settings, paths: Sequence[Path] | None) -> Iterator[tuple[str, Path]]:
-    """(path relative to the root, path) of every Markdown file to look at, each once."""
+def _targets(
+    root: Path, settings: Settings, paths: Sequence[Path] | None, outside: list[str]
+) -> Iterator[tuple[str, Path]]:
+    """(path relative to the root, path) of every Markdown file to look at, each once; ``outside`` gets the
+    Markdown symlinks that lead out of the repository."""
     walk = paths is None or any(path.is_dir() for path in paths)
-    markdown = discover(root, settings).markdown if walk else []
+    found = discover(root, settings) if walk else None
+    markdown = found.markdown if found is not None else []
+    if found is not None:
+        outside.extend(found.outside)
     if paths is None:
         yield from ((rel, root / rel) for rel in markdown)
         return

@@ -43,6 +43,7 @@ class Discovery:
     images: list[str] = field(default_factory=list)
     files: set[str] = field(default_factory=set)
     dirs: set[str] = field(default_factory=set)
+    outside: list[str] = field(default_factory=list)  # Markdown symlinks leading out of the repository
 
 
 @dataclass
@@ -163,6 +164,7 @@ def discover(root: Path, settings: Settings) -> Discovery:
     excluded = compile_globs(settings.all_excludes)
     found = Discovery()
     root_str = str(root)
+    root_real = os.path.realpath(root_str)
     for folder, dirnames, filenames in os.walk(root_str, followlinks=False):
         rel_folder = os.path.relpath(folder, root_str).replace(os.sep, "/")
         rel_folder = "" if rel_folder == "." else rel_folder + "/"
@@ -180,12 +182,24 @@ def discover(root: Path, settings: Settings) -> Discovery:
             found.files.add(rel)
             lower = name.lower()
             if lower.endswith(MARKDOWN_EXTENSIONS):  # os.walk lists folders (even "x.md/") in dirnames
-                found.markdown.append(rel)
+                full = os.path.join(folder, name)  # noqa: PTH118 - strings in the walk's hot loop
+                if os.path.islink(full) and not _inside(root_real, full):  # noqa: PTH114
+                    found.outside.append(rel)  # never read: its text could be any file of the machine
+                else:
+                    found.markdown.append(rel)
             elif lower.endswith(IMAGE_EXTENSIONS):
                 found.images.append(rel)
     found.markdown.sort()
     found.images.sort()
     return found
+
+
+def _inside(root_real: str, path: str) -> bool:
+    target = os.path.realpath(path)
+    return target == root_real or target.startswith(root_real + os.sep)
+
+
+OUTSIDE_MESSAGE = "a symlink that leads outside the repository: not read"
 
 
 def role_candidates(
@@ -258,7 +272,7 @@ def load_workspace(config: LoadedConfig, *, use_cache: bool = True) -> Workspace
     settings = config.settings
     found = discover(config.root, settings)
     is_index, is_note, explicit = role_candidates(settings)
-    documents: dict[str, Document] = {}
+    documents = {rel: Document(path=rel, skipped=OUTSIDE_MESSAGE) for rel in found.outside}
     for rel in found.markdown:
         try:
             tf = read_text(config.root / rel)

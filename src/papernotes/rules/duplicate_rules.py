@@ -82,9 +82,13 @@ def _merge_fix(ctx: FileContext, keep: Entry, drop: Entry) -> Fix:
         line for line in lines[drop.span.line : drop_end] if line.strip() and line.strip() not in kept
     )
     # Between two blank lines, the blank after the dropped entry goes too: no double gap is left behind.
-    gap = drop_end < len(lines) and not lines[drop_end].strip()
+    count = len(lines) - 1 if lines and lines[-1] == "" else len(lines)  # "" after a final newline is no line
+    gap = drop_end < count and not lines[drop_end].strip()
     gap = gap and (drop.span.line == 1 or not lines[drop.span.line - 2].strip())
-    edits = [LineEdit(drop.span.line, drop_end + 1 if gap else drop_end, ())]
+    start = drop.span.line
+    if not gap and drop_end >= count and start > 1 and not lines[start - 2].strip():
+        start -= 1  # the dropped entry ended the file: the blank line before it goes, not one after
+    edits = [LineEdit(start, drop_end + 1 if gap else drop_end, ())]
     if extra:
         edits.append(LineEdit(keep_end + 1, keep_end, extra))
     edits.sort(key=lambda e: e.start)
