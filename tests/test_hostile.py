@@ -171,11 +171,6 @@ def test_a_toc_of_invisible_bidi_and_nfd_headings_uses_githubs_anchors(
 NFC, NFD = unicodedata.normalize("NFC", "café"), unicodedata.normalize("NFD", "café")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rules.link_rules broken_anchor / broken_link: a link differing from a heading or a file only in "
-    "Unicode normalisation (NFC link, NFD name as macOS writes it) gets a message whose names look identical",
-)
 @pytest.mark.parametrize(
     "files",
     [
@@ -193,11 +188,6 @@ def test_a_link_that_differs_only_in_unicode_normalisation_says_so(
     assert "normalis" in finding or "NFC" in finding
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rules.link_rules: messages print zero-width and bidi characters raw (the 'looked for' path, the "
-    "#fragment): a U+202E reverses the rest of the terminal line, a U+200B makes '#a\\u200bb' read '#ab'",
-)
 def test_messages_show_invisible_and_bidi_characters_escaped(
     make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -262,11 +252,6 @@ def test_front_matter_problems_are_one_finding_on_their_line(
     assert not (root / "pwned").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="front.front_matter_of: tomllib recurses on deeply nested TOML front matter; the RecursionError "
-    "escapes as an internal error (exit 70)",
-)
 def test_deeply_nested_toml_front_matter_is_a_finding(
     make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -276,11 +261,6 @@ def test_deeply_nested_toml_front_matter_is_a_finding(
     assert [line.split(" ", 2)[:2] for line in report] == [["notes/x.md:2:1:", "PN019"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="front.load_yaml: a timestamp the YAML resolver accepts but datetime rejects (2020-13-45) raises "
-    "ValueError, reported without its line (1:1)",
-)
 def test_an_impossible_date_in_front_matter_names_its_line(
     make_repo: MakeRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -54,9 +54,15 @@ def front_matter_of(lines: Sequence[str]) -> FrontMatter | None:
             assert isinstance(data, dict)
             return FrontMatter(format="toml", start=1, end=end + 1, data=data)
         except RecursionError:
-            return FrontMatter(format="toml", start=1, end=end + 1, error="TOML nested too deeply to read")
+            return FrontMatter(
+                format="toml", start=1, end=end + 1, error="TOML nested too deeply to read", error_line=2
+            )
         except tomllib.TOMLDecodeError as err:
-            return FrontMatter(format="toml", start=1, end=end + 1, error=f"invalid TOML: {err}")
+            at = re.search(r"at line (\d+)", str(err))  # tomllib counts from the first line after "+++"
+            line = int(at.group(1)) + 1 if at else None
+            return FrontMatter(
+                format="toml", start=1, end=end + 1, error=f"invalid TOML: {err}", error_line=line
+            )
     data, error, error_line = load_yaml(text)
     return FrontMatter(
         format="yaml",
@@ -183,7 +189,16 @@ def _loader() -> Any:
             result[key] = value
         return result
 
+    def construct_timestamp(loader: _StrictLoader, node: yaml.ScalarNode) -> object:
+        try:
+            return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+        except ValueError:  # 2020-13-45 matches the resolver's pattern but is no date
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value} is not a date", node.start_mark
+            ) from None
+
     _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
     _LOADER = _StrictLoader
     return _LOADER
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 
@@ -22,8 +23,18 @@ def _fix_label(finding: Finding) -> str | None:
     return finding.fix.applicability
 
 
+def visible(text: str) -> str:
+    """Format and control characters (bidi overrides, zero-width spaces) escaped: printed raw, a U+202E
+    reverses the rest of the terminal line and a U+200B hides a difference."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(
+        f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cf", "Cc", "Cs", "Co") else c for c in text
+    )
+
+
 def concise(findings: Sequence[Finding], skipped: SkippedList) -> str:
-    lines = [f"{f.path}:{f.line}:{f.column}: {f.code} {f.message} ({f.rule})" for f in findings]
+    lines = [f"{f.path}:{f.line}:{f.column}: {f.code} {visible(f.message)} ({f.rule})" for f in findings]
     lines += [f"{path}:{line or 1}:1: skipped: {reason}" for path, reason, line in skipped]
     return "".join(line + "\n" for line in lines)
 
@@ -69,7 +80,7 @@ def github(findings: Sequence[Finding], skipped: SkippedList) -> str:
         if f.end_line:
             props += f",endLine={f.end_line}"
         props += f",title={_gh_escape(f'{f.code} {f.rule}', prop=True)}"
-        out.append(f"::{_GH_LEVEL[f.severity]} {props}::{_gh_escape(f.message)}\n")
+        out.append(f"::{_GH_LEVEL[f.severity]} {props}::{_gh_escape(visible(f.message))}\n")
     for path, reason, line in skipped:
         out.append(f"::warning file={_gh_escape(path, prop=True)},line={line or 1}::{_gh_escape(reason)}\n")
     return "".join(out)
@@ -185,7 +196,7 @@ def text(
         head.append(" ")
         head.append(f"{f.code}", style=_STYLE[f.severity])
         head.append(f" {f.rule} ", style="dim")
-        head.append(f.message)
+        head.append(visible(f.message))
         if f.fix is not None:
             head.append(
                 f" [{f.fix.applicability} fix]", style="green" if f.fix.applicability == "safe" else "magenta"

@@ -105,6 +105,7 @@ class RepoContext(_Reporter):
     facts: dict[str, FileFacts] = field(default_factory=dict)
     graph: LinkGraph = None  # type: ignore[assignment]
     external: bool = False
+    memo: dict[str, object] = field(default_factory=dict)
 
     def report(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import posixpath
+import unicodedata
 from collections import defaultdict
 from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
@@ -52,7 +53,23 @@ def broken_link(ctx: RepoContext) -> None:
                 column=res.link.column,
             )
         elif res.kind == "local" and res.actual is None and not _exists_outside(ctx, res):
-            ctx.report(res.source, res.link.line, _missing_message(res), column=res.link.column)
+            message = _missing_message(res)
+            twin = _normalisation_twin(ctx, res.path or "")
+            if twin is not None:
+                message += f"; {twin} differs from it only in Unicode normalisation (NFC/NFD)"
+            ctx.report(res.source, res.link.line, message, column=res.link.column)
+
+
+def _normalisation_twin(ctx: RepoContext, path: str) -> str | None:
+    """An existing path that is ``path`` in another Unicode normalisation (macOS writes NFD names)."""
+    if path.isascii():
+        return None
+    index: dict[str, str] | None = ctx.memo.get("nfc")  # type: ignore[assignment]
+    if index is None:
+        index = {unicodedata.normalize("NFC", f): f for f in (*ctx.graph.files, *ctx.graph.dirs)}
+        ctx.memo["nfc"] = index
+    twin = index.get(unicodedata.normalize("NFC", path))
+    return twin if twin is not None and twin != path else None
 
 
 def _missing_message(res: Resolved) -> str:
@@ -215,8 +232,12 @@ def broken_anchor(ctx: RepoContext) -> None:
             if len(indexes) == 1:
                 fix = _rewrite_fragment_fix(ctx, res, first.anchor)
         else:
+            nfc = unicodedata.normalize("NFC", fragment)
+            twin = next((a for a in target.anchors if unicodedata.normalize("NFC", a) == nfc), None)
             close = difflib.get_close_matches(fragment.lower(), target.anchors, n=1, cutoff=0.6)
-            if close:
+            if twin is not None:
+                message += f"; #{twin} differs from it only in Unicode normalisation (NFC/NFD)"
+            elif close:
                 message += f"; did you mean #{close[0]}?"
         ctx.report(res.source, res.link.line, message, column=res.link.column, fix=fix)
 
