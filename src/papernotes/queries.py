@@ -12,7 +12,7 @@ from papernotes.model import Document, Entry
 from papernotes.titles import normalise_title
 from papernotes.workspace import Workspace
 
-__all__ = ["all_entries", "filter_entries", "find_entries", "note_of", "resolve_target"]
+__all__ = ["all_entries", "filter_entries", "find_entries", "note_of", "note_path", "resolve_target"]
 
 
 def all_entries(ws: Workspace) -> list[Entry]:
@@ -78,13 +78,17 @@ def resolve_target(source_file: str, target: str) -> str | None:
     return joined
 
 
-def note_of(ws: Workspace, entry: Entry) -> Document | None:
+def note_path(ws: Workspace, entry: Entry) -> str | None:
+    """The repository file an entry's note link leads to, if it exists (``x`` may stand for ``x.md``)."""
     if entry.note is None:
         return None
     rel = resolve_target(entry.span.file, entry.note)
     if rel is None:
         return None
-    doc = ws.documents.get(rel)
-    if doc is None and not rel.lower().endswith(".md"):
-        doc = ws.documents.get(rel + ".md")
-    return doc
+    files = ws.discovery.files
+    return rel if rel in files else rel + ".md" if rel + ".md" in files else None
+
+
+def note_of(ws: Workspace, entry: Entry) -> Document | None:
+    path = note_path(ws, entry)
+    return ws.documents.get(path) if path is not None else None

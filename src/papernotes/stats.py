@@ -25,7 +25,7 @@ from rich.text import Text
 
 from papernotes.identity import group_roots, groups_in_order, paper_keys
 from papernotes.model import Document, Entry
-from papernotes.queries import resolve_target
+from papernotes.queries import note_path
 from papernotes.titles import normalise_title
 from papernotes.workspace import Workspace, compile_globs
 
@@ -145,23 +145,12 @@ def _group(entries: Sequence[Entry]) -> list[list[int]]:
 def _paper(ws: Workspace, entries: list[Entry]) -> _Paper:
     paper = _Paper(entries)
     for entry in entries:
-        target = _note_path(ws, entry)
+        target = note_path(ws, entry)
         if target is None:
             continue
         paper.has_note = True
         paper.note = paper.note or ws.documents.get(target)
     return paper
-
-
-def _note_path(ws: Workspace, entry: Entry) -> str | None:
-    """The repository file an entry's note link leads to, if it exists (``x`` may stand for ``x.md``)."""
-    if entry.note is None:
-        return None
-    rel = resolve_target(entry.span.file, entry.note)
-    if rel is None:
-        return None
-    files = ws.discovery.files
-    return rel if rel in files else rel + ".md" if rel + ".md" in files else None
 
 
 def _front(paper: _Paper, key: str) -> str | None:
