@@ -199,12 +199,6 @@ def test_ctrl_c_between_two_replaces_exits_130_and_writes_nothing(
     assert installed  # one file had been replaced, and was put back
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="edits._Writer._write_all: a Ctrl-C that arrives during a replace surfaces after os.replace "
-    "returned but before the file is in `done`, so the rollback leaves that one file new and the others old "
-    "(a real SIGINT while toc --write replaces its files does this in most tries)",
-)
 def test_ctrl_c_during_a_replace_writes_every_file_or_none(
     make_repo: MakeRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -225,12 +219,6 @@ def test_ctrl_c_during_a_replace_writes_every_file_or_none(
     assert {path.name: path.read_bytes() for path in (root / "notes").iterdir()} == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="edits._write_temp: a Ctrl-C that arrives while os.open creates the temp surfaces before the fd "
-    "is bound, outside the try that unlinks the temp: the temp (and the fd) leak; a real SIGINT while toc "
-    "--write writes its temps does this now and then",
-)
 def test_ctrl_c_while_a_temp_is_created_leaves_none(
     make_repo: MakeRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

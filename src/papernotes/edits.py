@@ -525,12 +525,15 @@ class _Writer:
             # Writing the temps took a while (fsync): look again, so an editor's save is not lost.
             if plan.original is not None and not _same_stat(target, plan.original):
                 self._abort(plan.path, "changed while papernotes was writing; run the command again")
+            # Counted as done before the replace: a Ctrl-C can surface just after the rename syscall, and the
+            # roll-back must then restore this file too (restoring one that was not replaced yet is harmless).
+            self.done.append((plan, target))
             try:
                 _install(self.temps[target], target, create=plan.original is None)
             except OSError as err:
+                self.done.pop()
                 self._abort(plan.path, f"could not write: {_reason(err)}", err)
             del self.temps[target]
-            self.done.append((plan, target))
 
     def _move(self, move: PlannedRename) -> None:
         """Move one file, then install its new content: a rename keeps the size and mtime it was read with."""
@@ -575,7 +578,7 @@ class _Writer:
         for plan, target in reversed(self.done):
             try:
                 if plan.original is None:
-                    target.unlink()
+                    target.unlink(missing_ok=True)
                 else:
                     _restore(target, plan.original.raw)
             except OSError:
@@ -640,6 +643,9 @@ def _write_temp(target: Path, data: bytes, *, keep_mode: bool, mode_from: Path |
             break
         except FileExistsError:
             continue
+        except BaseException:  # a Ctrl-C can surface just after the file was created, before fd is bound
+            _unlink_quietly(temp)
+            raise
     try:
         try:
             view = memoryview(data)
