@@ -192,14 +192,20 @@ def lint(
         color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         width = _console().width
 
+        read: dict[str, list[str] | None] = {}
+
         def source(path: str, line: int) -> str | None:
+            """A finding's source line; each file is read once, however many findings it has."""
+            from papernotes.errors import UnsafeInputError
             from papernotes.textfile import read_text
 
-            try:
-                lines = read_text(loaded.root / path).lines()
-            except Exception:
-                return None
-            return lines[line - 1] if 0 < line <= len(lines) else None
+            if path not in read:
+                try:
+                    read[path] = read_text(loaded.root / path).lines()
+                except UnsafeInputError:
+                    read[path] = None
+            lines = read[path]
+            return lines[line - 1] if lines is not None and 0 < line <= len(lines) else None
 
         _out(render("text", result.findings, result.skipped, source=source, color=color, width=width))
         if result.written:

@@ -184,12 +184,19 @@ def text(
     console = Console(
         file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False, soft_wrap=True
     )
+    # One Text printed once: a print per line costs rich more than everything else in a large report.
+    out = Text()
+
+    def emit(piece: Text | str = "") -> None:
+        out.append_text(piece if isinstance(piece, Text) else Text(piece))
+        out.append("\n")
+
     current = None
     for f in findings:
         if f.path != current:
             if current is not None:
-                console.print()
-            console.print(Text(f.path, style="bold underline"))
+                emit()
+            emit(Text(f.path, style="bold underline"))
             current = f.path
         head = Text()
         head.append(f"{f.path}:{f.line}:{f.column}", style="bold")
@@ -201,21 +208,22 @@ def text(
             head.append(
                 f" [{f.fix.applicability} fix]", style="green" if f.fix.applicability == "safe" else "magenta"
             )
-        console.print(head)
+        emit(head)
         line = source(f.path, f.line)
         if line is not None:
             shown = line.replace("\t", " ")
             if len(shown) > 160:
                 shown = shown[:159] + "…"
-            console.print(Text(f"  {f.line:>5} | ", style="dim") + Text(shown))
+            emit(Text(f"  {f.line:>5} | ", style="dim") + Text(shown))
             start = min(max(f.column - 1, 0), len(shown))
             span = max(1, len(shown.rstrip()) - start) if f.column <= 1 else max(1, _token_len(shown, start))
-            console.print(
+            emit(
                 Text("        | ", style="dim")
                 + Text(" " * _display_width(shown[:start]) + "^" * min(span, 80), style=_STYLE[f.severity])
             )
     for skipped_path, reason, skipped_line in skipped:
-        console.print(Text(f"{skipped_path}:{skipped_line or 1}: skipped: {reason}", style="yellow"))
+        emit(Text(f"{skipped_path}:{skipped_line or 1}: skipped: {reason}", style="yellow"))
+    console.print(out, end="")
     console.print(_summary(findings, skipped))
     return buffer.getvalue()
 
