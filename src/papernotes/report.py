@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import unicodedata
 from collections import Counter
@@ -165,7 +164,17 @@ def sarif(findings: Sequence[Finding], skipped: SkippedList) -> str:
     return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
 
 
+_SGR = {"bold": "1", "dim": "2", "underline": "4", "red": "31", "green": "32", "yellow": "33",
+        "magenta": "35", "cyan": "36"}  # fmt: skip
 _STYLE = {Severity.error: "bold red", Severity.warning: "yellow", Severity.info: "cyan"}
+
+
+def _paint(text: str, style: str, color: bool) -> str:
+    """``text`` in ANSI ``style`` ("bold red") when colour is on; as it is otherwise."""
+    if not color or not text:
+        return text
+    codes = ";".join(_SGR[word] for word in style.split())
+    return f"\x1b[{codes}m{text}\x1b[0m"
 
 
 def text(
@@ -176,56 +185,44 @@ def text(
     color: bool = False,
     width: int = 100,
 ) -> str:
-    """Grouped by file: ``file:line:col CODE name message``, the source line, a marker under the span."""
-    from rich.console import Console
-    from rich.text import Text
+    """Grouped by file: ``file:line:col CODE name message``, the source line, a marker under the span.
 
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False, soft_wrap=True
-    )
-    # One Text printed once: a print per line costs rich more than everything else in a large report.
-    out = Text()
-
-    def emit(piece: Text | str = "") -> None:
-        out.append_text(piece if isinstance(piece, Text) else Text(piece))
-        out.append("\n")
-
+    Plain strings and ANSI codes, not rich: rendering thousands of findings through rich took seconds.
+    ``width`` is accepted for the callers; lines are not wrapped (terminals and CI logs do that).
+    """
+    out: list[str] = []
     current = None
     for f in findings:
         if f.path != current:
             if current is not None:
-                emit()
-            emit(Text(f.path, style="bold underline"))
+                out.append("")
+            out.append(_paint(f.path, "bold underline", color))
             current = f.path
-        head = Text()
-        head.append(f"{f.path}:{f.line}:{f.column}", style="bold")
-        head.append(" ")
-        head.append(f"{f.code}", style=_STYLE[f.severity])
-        head.append(f" {f.rule} ", style="dim")
-        head.append(visible(f.message))
+        head = (
+            _paint(f"{f.path}:{f.line}:{f.column}", "bold", color)
+            + " "
+            + _paint(f.code, _STYLE[f.severity], color)
+            + _paint(f" {f.rule} ", "dim", color)
+            + visible(f.message)
+        )
         if f.fix is not None:
-            head.append(
-                f" [{f.fix.applicability} fix]", style="green" if f.fix.applicability == "safe" else "magenta"
-            )
-        emit(head)
+            style = "green" if f.fix.applicability == "safe" else "magenta"
+            head += _paint(f" [{f.fix.applicability} fix]", style, color)
+        out.append(head)
         line = source(f.path, f.line)
         if line is not None:
             shown = line.replace("\t", " ")
             if len(shown) > 160:
                 shown = shown[:159] + "…"
-            emit(Text(f"  {f.line:>5} | ", style="dim") + Text(shown))
+            out.append(_paint(f"  {f.line:>5} | ", "dim", color) + shown)
             start = min(max(f.column - 1, 0), len(shown))
             span = max(1, len(shown.rstrip()) - start) if f.column <= 1 else max(1, _token_len(shown, start))
-            emit(
-                Text("        | ", style="dim")
-                + Text(" " * _display_width(shown[:start]) + "^" * min(span, 80), style=_STYLE[f.severity])
-            )
+            marker = " " * _display_width(shown[:start]) + "^" * min(span, 80)
+            out.append(_paint("        | ", "dim", color) + _paint(marker, _STYLE[f.severity], color))
     for skipped_path, reason, skipped_line in skipped:
-        emit(Text(f"{skipped_path}:{skipped_line or 1}: skipped: {reason}", style="yellow"))
-    console.print(out, end="")
-    console.print(_summary(findings, skipped))
-    return buffer.getvalue()
+        out.append(_paint(f"{skipped_path}:{skipped_line or 1}: skipped: {reason}", "yellow", color))
+    out.append(_summary(findings, skipped))
+    return "\n".join(out) + "\n"
 
 
 def _token_len(line: str, start: int) -> int:
