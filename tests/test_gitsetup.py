@@ -162,9 +162,13 @@ def test_driver_merges_an_index_into_ours_keeping_crlf(tmp_path: Path) -> None:
 
 def test_driver_reports_conflicts_with_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     base, ours, theirs = _driver_files(tmp_path, *(v.encode() for v in _versions("contradiction")))
-    assert merge_driver(base, ours, theirs, "notes/index.md", root=tmp_path, is_index=lambda path: True) == 1
+    lines: list[str] = []
+    code = merge_driver(
+        base, ours, theirs, "notes/index.md", root=tmp_path, is_index=lambda path: True, report=lines.append
+    )
+    assert code == 1
     assert b"<<<<<<< ours\n- dynamic masking, re-drawn every epoch\n" in ours.read_bytes()
-    assert capsys.readouterr().err == "papernotes: notes/index.md: 1 conflict(s) left to resolve\n"
+    assert lines == ["papernotes: notes/index.md: 1 conflict(s) left to resolve"]
 
 
 @pytest.mark.parametrize(

@@ -93,6 +93,10 @@ def _workspace() -> Workspace:
     return ws
 
 
+def _err(line: str) -> None:
+    sys.stderr.write(line.rstrip("\n") + "\n")
+
+
 def _out(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
@@ -477,7 +481,7 @@ def merge_driver_command(
 
     loaded = _config()
     is_index = role_candidates(loaded.settings)[0]
-    code = merge_driver(base, ours, theirs, path, root=Path.cwd(), is_index=is_index)
+    code = merge_driver(base, ours, theirs, path, root=Path.cwd(), is_index=is_index, report=_err)
     raise typer.Exit(code)
 
 

@@ -129,8 +129,12 @@ def merge_driver(
     root: Path,
     is_index: Callable[[str], bool],
     labels: tuple[str, str] = ("ours", "theirs"),
+    report: Callable[[str], None] = lambda message: None,
 ) -> int:
-    """Git's merge driver (``%O %A %B %P``): merge into ``ours``; 0 when clean, 1 when conflicts remain."""
+    """Git's merge driver (``%O %A %B %P``): merge into ``ours``; 0 when clean, 1 when conflicts remain.
+
+    ``report`` receives the lines for the user (git shows the driver's stderr during the merge).
+    """
     files = (base, ours, theirs)
     try:
         versions = [read_text(file) for file in files]
@@ -145,9 +149,9 @@ def merge_driver(
     result = merge_index(*texts, path=path, labels=labels)
     _write(root, versions[1], result.text.encode("utf-8"))
     for note in result.notes:
-        print(f"papernotes: {path}: {note}", file=sys.stderr)
+        report(f"papernotes: {path}: {note}")
     if result.conflicts:
-        print(f"papernotes: {path}: {result.conflicts} conflict(s) left to resolve", file=sys.stderr)
+        report(f"papernotes: {path}: {result.conflicts} conflict(s) left to resolve")
     return 1 if result.conflicts else 0
 
 
