@@ -86,6 +86,21 @@ def test_hostile_document() -> None:
     assert_same((DATA / "parse" / "hostile.md").read_text(encoding="utf-8"))
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[笔记](DeeBERT%20%E7%AC%94%E8%AE%B0.md#实验) and [Ab 实](<ab 实.md>)\n",
+        '[x](a%e5%ae%9e.md#%E5%AE%9E) ![实](<images/实 1.png> "实")\n',
+        "| a | b |\n| - | - |\n| plain cell | [实](实.md) |\n\n- plain item\n  continued  \n  hard break\n",
+        "# A heading\u3000with an ideographic space\n\nno\u00a0break\tand a tab\n",
+        "| t |\n|-|\n| c |\n\n- plain  \n  b\n  - nested\n    more\n- two\n",
+        "- *a  \n  b* c  \n  d\n  - e\n",
+    ],
+)
+def test_targets_written_half_encoded_plain_text_blocks_and_hard_breaks(text: str) -> None:
+    assert_same(text)
+
+
 def test_a_document_that_makes_the_fast_parser_panic_is_parsed_by_the_reference(capfd) -> None:  # type: ignore[no-untyped-def]
     text = "]*\t[>\n`(文é中>\n-)\t*\t\n*[]"
     assert_same(text)

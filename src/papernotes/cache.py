@@ -142,7 +142,11 @@ class CacheStore:
             return None
 
     def put(self, facts: FileFacts) -> None:
-        self.entries[facts.path] = facts_to_tuple(facts)
+        self.put_record(facts.path, facts_to_tuple(facts))
+
+    def put_record(self, path: str, record: tuple[object, ...]) -> None:
+        """Store facts already in their cached form (``facts_to_tuple``), as parse workers send them."""
+        self.entries[path] = record
         self.dirty = True
 
     def retain(self, paths: set[str]) -> None:

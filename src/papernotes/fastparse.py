@@ -22,7 +22,7 @@ from urllib.parse import unquote
 from papernotes.model import FrontMatter
 from papernotes.parsing import BaseWalker, Block, Inline, ParsedText
 
-__all__ = ["walk_rs"]
+__all__ = ["stderr_quieted", "walk_rs"]
 
 # markdown-it-py's commonmark preset stops nesting at 20 levels of open tokens; beyond a tree depth of 18 the
 # two parsers may disagree, so such (rare, usually hostile) documents go to the reference parser.
@@ -75,6 +75,24 @@ def _quiet_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+_QUIET = False  # fd 2 already points at /dev/null (a parse worker's whole batch)
+
+
+@contextmanager
+def stderr_quieted() -> Iterator[None]:
+    """Silence fd 2 once around many parses, instead of once per file."""
+    global _QUIET
+    if _QUIET:
+        yield
+        return
+    with _quiet_stderr():
+        _QUIET = True
+        try:
+            yield
+        finally:
+            _QUIET = False
+
+
 def _known_divergence(lines: list[str]) -> bool:
     """Inputs markdown-it-pyrs is known to read differently from markdown-it-py: a table row in the lazy
     continuation lines of a block quote, and runs of backticks inside a paragraph."""
@@ -112,8 +130,11 @@ def walk_rs(body: str, lines: list[str], front: FrontMatter | None) -> ParsedTex
     if _known_divergence(lines) or _deeply_nested(lines):
         return None
     try:
-        with _quiet_stderr():
+        if _QUIET:
             tree = _md().tree(body)
+        else:
+            with _quiet_stderr():
+                tree = _md().tree(body)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException:  # pyo3's PanicException derives from BaseException
@@ -169,17 +190,18 @@ class _RsWalker(BaseWalker):
                     (child, depth + 1, list_depth + 1, is_ordered, quote) for child in reversed(node.children)
                 )
             elif name == "list_item":
-                self.pending_item = self.line_of(node.srcmap[0])
+                item_start, item_end = node.srcmap
+                self.pending_item = self.line_of(item_start)
                 stack.append(None)
                 children = node.children
                 groups = self._item_groups(children)
                 for group in reversed(groups):
                     if isinstance(group, list):
-                        stack.append((_Loose(group), depth + 1, list_depth, ordered, quote))
+                        stack.append((_Loose(group, item_end), depth + 1, list_depth, ordered, quote))
                     else:
                         stack.append((group, depth + 1, list_depth, ordered, quote))
             elif name == "_loose":
-                self._tight_paragraph(node.nodes, list_depth, ordered, quote)
+                self._tight_paragraph(node.nodes, node.end, list_depth, ordered, quote)
             elif name == "blockquote":
                 stack.extend(
                     (child, depth + 1, list_depth, ordered, quote + 1) for child in reversed(node.children)
@@ -275,7 +297,8 @@ class _RsWalker(BaseWalker):
         children = node.children
         is_heading = name != "paragraph"
         if name == "lheading" and children:
-            end = _span(children)[1]  # markdown-it-py's map of a setext heading stops before its underline
+            # markdown-it-py's map of a setext heading stops before its underline
+            end = _span(children, end)[1]
         item = self._take_item()
         block = Block(
             kind="heading" if is_heading else "paragraph",
@@ -289,10 +312,16 @@ class _RsWalker(BaseWalker):
         )
         block.content = self._content(block, atx=name == "heading")
         self._check_tabs(block)
-        self.add_inline_block(block, self._inlines(children, block.line), item=item is not None)
+        plain = _plain_inlines(block.content, block.line)
+        if plain is not None:
+            self.add_plain_block(block, plain)
+        else:
+            self.add_inline_block(block, self._inlines(children, block.line), item=item is not None)
 
-    def _tight_paragraph(self, nodes: list[Any], list_depth: int, ordered: bool, quote: int) -> None:
-        start, end = _span(nodes)
+    def _tight_paragraph(
+        self, nodes: list[Any], limit: int, list_depth: int, ordered: bool, quote: int
+    ) -> None:
+        start, end = _span(nodes, limit)
         item = self._take_item()
         block = Block(
             kind="paragraph",
@@ -305,7 +334,11 @@ class _RsWalker(BaseWalker):
         )
         block.content = self._content(block, atx=False)
         self._check_tabs(block)
-        self.add_inline_block(block, self._inlines(nodes, block.line), item=item is not None)
+        plain = _plain_inlines(block.content, block.line)
+        if plain is not None:
+            self.add_plain_block(block, plain)
+        else:
+            self.add_inline_block(block, self._inlines(nodes, block.line), item=item is not None)
 
     def _content(self, block: Block, *, atx: bool) -> str:
         """The block's inline source as markdown-it-py gives it, rebuilt from its lines (markdown-it-pyrs's
@@ -343,7 +376,11 @@ class _RsWalker(BaseWalker):
                         in_quote=quote > 0,
                         content=content,
                     )
-                    self.add_inline_block(block, self._inlines(cell.children, line), item=False)
+                    plain = _plain_inlines(content, line) if "\n" not in content else None
+                    if plain is not None:
+                        self.add_plain_block(block, plain)
+                    else:
+                        self.add_inline_block(block, self._inlines(cell.children, line), item=False)
 
     # -- inlines --------------------------------------------------------------------------------------------
 
@@ -404,18 +441,75 @@ class _RsWalker(BaseWalker):
                 stack.extend(reversed(child.children))
 
     def _raw_url(self, url: str, srcmap: Any) -> str:
-        """The target as written: markdown-it-pyrs percent-encodes it, markdown-it-py (as configured) not."""
-        if "%" not in url:
-            return url
-        decoded = unquote(url)
-        if decoded == url or not srcmap:
+        """The target as written: markdown-it-pyrs percent-encodes it, markdown-it-py (as configured) not.
+
+        Each percent-encoded character of the parser's URL matches itself or its encoding in the link's
+        source, so a target written half encoded (``a%20b.md#实验``) comes back as written.
+        """
+        if "%" not in url or not srcmap:
             return url
         written = self.text_of(srcmap[0], srcmap[1])
         if "&" in written:
             written = html.unescape(written)
-        if decoded in written and url not in written:
+        if url in written:
+            return url
+        decoded = unquote(url)
+        if decoded in written:
             return decoded
-        return url
+        # The last match: the destination comes after the link's text.
+        matches = [m.group(0) for m in _encoded_pattern(url).finditer(written)]
+        return matches[-1] if matches else url
+
+
+_PERCENT_RUN_RE = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _encoded_pattern(url: str) -> re.Pattern[str]:
+    """The ways ``url`` can be written: each percent-encoded character as it is or decoded."""
+    parts: list[str] = []
+    last = 0
+    for run in _PERCENT_RUN_RE.finditer(url):
+        parts.append(re.escape(url[last : run.start()]))
+        data = bytes.fromhex(run.group(0).replace("%", ""))
+        at = 0
+        while at < len(data):
+            for size in (1, 2, 3, 4):  # one UTF-8 character's bytes
+                try:
+                    char = data[at : at + size].decode("utf-8")
+                except UnicodeDecodeError:
+                    continue
+                encoded = run.group(0)[3 * at : 3 * (at + size)]
+                parts.append("(?:(?i:" + re.escape(encoded) + ")|" + re.escape(char) + ")")
+                at += size
+                break
+            else:
+                parts.append(f"(?i:{re.escape(run.group(0)[3 * at : 3 * at + 3])})")
+                at += 1
+        last = run.end()
+    parts.append(re.escape(url[last:]))
+    return re.compile("".join(parts))
+
+
+# Characters that can start inline markup (code, emphasis, links, images, autolinks, HTML, escapes, entities),
+# and whitespace both parsers may keep inside text (tabs, no-break and ideographic spaces): a block of text
+# without any of them is plain text, line by line, whatever the parser.
+_MARKUP_RE = re.compile(r"[\[\]<`!\\&*_~]|[^\S \n]")
+
+
+def _plain_inlines(content: str, line: int) -> list[Inline] | None:
+    """The inline pieces of a block's source that holds no inline markup, without walking its nodes: four
+    inline blocks in five of real notes (and each node visited costs a Python object built by the parser)."""
+    if _MARKUP_RE.search(content) is not None:
+        return None
+    out: list[Inline] = []
+    for number, text in enumerate(content.split("\n")):
+        if number:
+            out.append(Inline("break", "\n", line))
+            line += 1
+        text = text.strip(" ")
+        if text:
+            out.append(Inline("text", text, line))
+    return out
 
 
 # Container markers before a paragraph's or heading's first line: quotes, list items (nested on one line too).
@@ -430,21 +524,26 @@ class _Loose:
 
     name: Literal["_loose"] = "_loose"
 
-    def __init__(self, nodes: list[Any]) -> None:
+    def __init__(self, nodes: list[Any], end: int) -> None:
         self.nodes = nodes
+        self.end = end  # the list item's end: no inline node of it ends later
 
 
-def _span(nodes: list[Any]) -> tuple[int, int]:
-    """Byte span of inline nodes; markdown-it-pyrs maps some emphasis wrongly, so its children count too."""
+def _span(nodes: list[Any], limit: int) -> tuple[int, int]:
+    """Byte span of inline nodes; markdown-it-pyrs maps some emphasis wrongly, so its children count too, and
+    the text before a hard break may run past it: no node ends after the next one starts, nor after the block
+    (``limit``)."""
     starts: list[int] = []
     ends: list[int] = []
-    for node in nodes:
-        for item in (node, *node.children):
+    for siblings in (nodes, *(node.children for node in nodes)):
+        following = limit
+        for item in reversed(siblings):
             srcmap = item.srcmap
             if srcmap:
                 starts.append(srcmap[0])
-                ends.append(srcmap[1])
-    return (min(starts), max(ends)) if starts else (0, 0)
+                ends.append(min(srcmap[1], max(following, srcmap[0])))
+                following = srcmap[0]
+    return (min(starts), min(max(ends), limit)) if starts else (0, 0)
 
 
 def _code_content(node: Any) -> str:

@@ -264,6 +264,17 @@ class BaseWalker:
         self._collect_links(block.inlines)
         self.blocks.append(block)
 
+    def add_plain_block(self, block: Block, inlines: list[Inline]) -> None:
+        """``add_inline_block`` for a block without inline markup: its pieces need no merging, and only a bare
+        URL or a script scheme (both hold a colon) can be a link in it."""
+        block.inlines = inlines
+        block.content = norm_content(block.content)
+        if block.kind == "heading":
+            block.text = inline_text(inlines)  # type: ignore[arg-type]
+        if ":" in block.content:
+            self._collect_links(inlines)
+        self.blocks.append(block)
+
     def add_code_block(self, block: Block) -> None:
         self.code_lines.update(range(block.line, block.end_line + 1))
         self.blocks.append(block)

@@ -103,11 +103,25 @@ def read_text(path: Path) -> TextFile:
         except BaseException:
             os.close(fd)
             raise
-        with os.fdopen(fd, "rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
+        try:
+            data = _read_all(fd, st.st_size)
+        finally:
+            os.close(fd)
     except OSError as err:
         raise UnsafeInputError(f"cannot read: {err.strerror or err}", path=path) from None
     return decode(data, path, mtime_ns=st.st_mtime_ns)
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    """At most ``MAX_BYTES + 1`` bytes, in one read when the file is as long as ``fstat`` said (a buffered
+    read of the cap would allocate 5 MiB for every file)."""
+    chunks = [os.read(fd, size + 1)]
+    total = len(chunks[0])
+    # Read on after a short read, or when the file grew since fstat; stop at its end or past the cap.
+    while chunks[-1] and total <= MAX_BYTES and total != size:
+        chunks.append(os.read(fd, min(1 << 20, MAX_BYTES + 1 - total)))
+        total += len(chunks[-1])
+    return b"".join(chunks) if len(chunks) > 1 else chunks[0]
 
 
 def _check_readable(st: os.stat_result, path: Path) -> None:
