@@ -80,7 +80,8 @@ LABELS: dict[str, str] = {
     "warm-text": "lint, warm, text report",
     "changed": "lint, one note changed",
     "one-file": "lint, one named file",
-    "toc": "`papernotes toc --check`",
+    "toc": "`papernotes toc --check`, after lint",
+    "toc-cold": "`papernotes toc --check`, no cache",
     "rumdl-cold": "rumdl, cold",
     "rumdl-cached": "rumdl, cached",
     "markdownlint": "markdownlint-cli2",
@@ -344,6 +345,7 @@ class Check:
     warm_agree: bool = True
     changed_agree: bool = True
     edit_seen: bool = True
+    toc_agree: bool = True
     planted: int = 0
     found: int = 0
     toc_planted: int = 0
@@ -389,6 +391,10 @@ def measure_corpus(
 
     def cold(_round: int) -> None:
         shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
+
+    def cold_original(round_: int) -> None:
+        (root / target).write_bytes(original)  # the one-changed runs before may have left the edit
+        cold(round_)
 
     def change(round_: int) -> None:
         text = edited if round_ % 2 == 0 else original
@@ -453,6 +459,13 @@ def measure_corpus(
             ),
             bench("toc", [pn, "toc", "--check"], "papernotes toc --check", keep_output=True),
             bench(
+                "toc-cold",
+                [pn, "toc", "--check"],
+                f"rm -rf {CACHE_DIR}; papernotes toc --check",
+                prepare=cold_original,
+                keep_output=True,
+            ),
+            bench(
                 "changed",
                 [pn, "lint", "--format", "json"],
                 f"(edit {target}); papernotes lint --format json",
@@ -467,6 +480,7 @@ def measure_corpus(
         ("cold", ["cold", "rumdl-cold", "markdownlint"]),
         ("warm", ["warm", "warm-text", "rumdl-cached", "one-file", "toc"]),
         ("one note changed", ["changed"]),
+        ("toc without cache", ["toc-cold"]),
     )
     changed_cold: bytes = b""
     try:
@@ -523,6 +537,9 @@ def _check(
         check.edit_seen = False
         check.problems.append(f"the broken link the edit adds to {target} is not reported")
     reported = {(f["rule"], f["file"], f["line"]) for f in reference}
+    if len(set(benches["toc"].outputs + benches["toc-cold"].outputs)) > 1:
+        check.toc_agree = False
+        check.problems.append("toc --check after lint differs from toc --check without a cache")
     toc_lines = set(benches["toc"].outputs[-1].decode("utf-8", "replace").splitlines())
     toc_places = {line.split(": ", 1)[0] for line in toc_lines}
     planted: set[tuple[object, object, object]] = set()
@@ -627,7 +644,7 @@ def targets(results: Sequence[Result]) -> list[Target]:
             out.append(Target(where, measured, extra <= 0.080))
     at = {r.corpus.notes: r for r in results}
     small, big = at.get(1_000), at.get(10_000)
-    for key in ("cold", "warm", "changed", "toc"):
+    for key in ("cold", "warm", "changed", "toc", "toc-cold"):
         where = f"{LABELS[key]}: 1,000 to 10,000 notes grows at most 11x"
         if not (small and big):
             out.append(Target(where, "needs --notes 1000 10000", None))
@@ -645,7 +662,7 @@ def targets(results: Sequence[Result]) -> list[Target]:
         peaks = [
             (max(s.rss_kb for s in b.samples), b.label)
             for key, b in r.benches.items()
-            if b.samples and key in ("cold", "warm", "warm-text", "changed", "one-file", "toc")
+            if b.samples and key in ("cold", "warm", "warm-text", "changed", "one-file", "toc", "toc-cold")
         ]
         if peaks:
             peak, label = max(peaks)
@@ -738,6 +755,7 @@ def render(
     rows: list[tuple[str, Callable[[Result], str]]] = [
         ("cold runs agree with each other", lambda r: yes(r.check.cold_agree)),
         ("warm reports = cold report", lambda r: yes(r.check.warm_agree)),
+        ("toc --check after lint = without cache", lambda r: yes(r.check.toc_agree)),
         ("one-changed reports = cold run on the same text", lambda r: yes(r.check.changed_agree)),
         ("the edit's broken link is reported", lambda r: yes(r.check.edit_seen)),
         ("planted lint defects found", lambda r: f"{r.check.found:,} of {r.check.planted:,}"),

@@ -53,6 +53,7 @@ def test_quick_run_writes_every_row_and_passes_the_findings_check(tmp_path: Path
         "changed",
         "one-file",
         "toc",
+        "toc-cold",
     ):
         row = next(line for line in timings.splitlines() if line.startswith(f"| {LABELS[key]} |"))
         assert " ms · " in row or " s · " in row, row

@@ -200,3 +200,67 @@ def test_the_projects_own_notes_are_fresh() -> None:
     result = _run(root, paths=[root / "notes"], check=True)
     assert result.exit_code == 0
     assert result.lines == ["1 block in 1 file: 1 fresh"]
+
+
+def _lint(root: Path) -> None:
+    from papernotes.config import LoadedConfig
+    from papernotes.lint import LintOptions, run_lint
+
+    run_lint(LoadedConfig(root=root, settings=Settings(), source=None), LintOptions())
+
+
+def _reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    import papernotes.tocfiles as tocfiles
+
+    read: list[str] = []
+    real = tocfiles.read_text
+
+    def counting(path: Path) -> Any:
+        read.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(tocfiles, "read_text", counting)
+    return read
+
+
+def test_after_lint_check_answers_from_lints_cache_without_reading_a_file(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_repo({"README.md": STALE, "notes/fresh.md": FRESH, "notes/plain.md": PLAIN})
+    uncached = _run(root, check=True)
+    _lint(root)
+    read = _reads(monkeypatch)
+    cached = _run(root, check=True)
+    assert read == []
+    assert (cached.lines, cached.exit_code) == (uncached.lines, uncached.exit_code)
+
+
+def test_a_file_changed_since_lint_is_read_again(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_repo({"README.md": FRESH, "notes/fresh.md": FRESH})
+    _lint(root)
+    (root / "README.md").write_text(FRESH + "\n## B\n", encoding="utf-8")
+    read = _reads(monkeypatch)
+    result = _run(root, check=True)
+    assert read == ["README.md"]
+    assert result.exit_code == 1
+    assert result.lines[0].startswith("README.md:3: stale:")
+
+
+def test_blocks_that_depend_on_other_files_and_stale_blocks_to_write_are_always_read(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = "# My paper notes\n\n<!-- papernotes:topics -->\n<!-- /papernotes:topics -->\n"
+    root = make_repo(
+        {"README.md": readme, "notes/stale.md": STALE, "notes/fresh.md": FRESH, "gnn.md": GNN_INDEX}
+    )
+    _lint(root)
+    read = _reads(monkeypatch)
+    assert _run(root, check=True).exit_code == 1
+    assert read == ["README.md"]  # the topics block lists the indexes: never taken from the cache
+    read.clear()
+    result = _run(root, write=True)
+    assert sorted(read) == ["README.md", "stale.md"]
+    assert result.written == [root / "README.md", root / "notes/stale.md"]
+    assert _run(root, check=True).exit_code == 0

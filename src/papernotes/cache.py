@@ -19,8 +19,9 @@ from papernotes.facts import EntryFact, FileFacts, HeadingFact, LinkFact, Pragma
 __all__ = ["CACHE_DIR", "CacheStore", "RunCache", "facts_from_tuple", "facts_to_tuple", "run_key"]
 
 CACHE_DIR = ".papernotes_cache"
-_FORMAT = 1
+_FORMAT = 2
 _NAME = "lint.marshal"
+_TOC = 18  # where ``facts_to_tuple`` puts ``FileFacts.toc``
 _RUN_NAME = "run.marshal"
 
 
@@ -44,6 +45,7 @@ def facts_to_tuple(f: FileFacts) -> tuple[object, ...]:
         tuple(f.findings),
         f.skipped,
         f.skipped_line,
+        f.toc,
     )
 
 
@@ -67,6 +69,7 @@ def facts_from_tuple(t: tuple[object, ...]) -> FileFacts:
         findings,
         skipped,
         skipped_line,
+        toc,
     ) = t
     return FileFacts(
         path=path,  # type: ignore[arg-type]
@@ -87,6 +90,7 @@ def facts_from_tuple(t: tuple[object, ...]) -> FileFacts:
         findings=list(findings),  # type: ignore[call-overload]
         skipped=skipped,  # type: ignore[arg-type]
         skipped_line=skipped_line,  # type: ignore[arg-type]
+        toc=toc,  # type: ignore[arg-type]
     )
 
 
@@ -131,6 +135,14 @@ class CacheStore:
             return facts_from_tuple(value)
         except (TypeError, ValueError):
             return None
+
+    def toc_of(self, path: str, size: int, mtime_ns: int) -> tuple[tuple[object, ...], ...] | None:
+        """The generated blocks lint saw in ``path`` when it still has this size and time, else None."""
+        value = self.entries.get(path)
+        if value is None or value[2] != size or value[3] != mtime_ns or len(value) <= _TOC:
+            return None
+        toc = value[_TOC]
+        return toc if isinstance(toc, tuple) else None
 
     def get_by_digest(self, path: str, digest: str) -> FileFacts | None:
         value = self.by_digest.get(f"{path}\0{digest}")

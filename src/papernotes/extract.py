@@ -110,4 +110,14 @@ def extract(
         ctx.rule = rule
         rule.check(ctx)
     facts.findings = [f.to_tuple() for f in ctx.findings]
+    facts.toc = _toc_record(ctx, text)
     return facts, parsed, index
+
+
+def _toc_record(ctx: FileContext, text: str) -> tuple[tuple[str, int, int, str, str, int], ...] | None:
+    """What the TOC rules found, for ``papernotes toc`` to answer from the cache (see ``FileFacts.toc``)."""
+    if "papernotes:topics" in text or "papernotes:stats" in text:
+        return None
+    from papernotes.rules.toc_rules import statuses
+
+    return tuple((s.style, s.start, s.end, s.state, s.message, s.line) for s in statuses(ctx))

@@ -70,3 +70,6 @@ class FileFacts:
     findings: list[tuple[object, ...]] = field(default_factory=list)  # the file's own findings, serialised
     skipped: str | None = None
     skipped_line: int | None = None
+    # The file's generated blocks as ``toc.check`` saw them: (style, start, end, state, message, line) each;
+    # None when they depend on other files (topics and stats blocks), so ``papernotes toc`` must look itself.
+    toc: tuple[tuple[str, int, int, str, str, int], ...] | None = None

@@ -13,6 +13,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from papernotes.cache import CacheStore
 from papernotes.config import LoadedConfig, Settings
 from papernotes.edits import EditIntegrityError, Transaction, apply_edits, repo_lock
 from papernotes.errors import UnsafeInputError, UsageError, WriteRefusedError
@@ -76,10 +77,16 @@ def run_toc(
     with repo_lock(root) if write else nullcontext():
         transaction = Transaction(root)
         topics = _Topics(root, settings)
+        # Lint's cache knows the blocks of every file it saw unchanged; with --add or --depth, or when a
+        # block needs its edit (--write, --diff), the file is read and checked here.
+        known = None if add or depth is not None else _LintCache(root, settings, edits=write or diff)
         staged: set[str] = set()
         outside: list[str] = []
         for rel, path in _targets(root, settings, paths, outside):
-            if _one_file(rel, path, settings, transaction, result, add=add, depth=depth, topics=topics):
+            cached = known.statuses(rel, path) if known is not None else None
+            if cached is not None:
+                _record(rel, cached, result)
+            elif _one_file(rel, path, settings, transaction, result, add=add, depth=depth, topics=topics):
                 staged.add(rel)
         for rel in outside:  # never read, never written: reported, and the others still done
             result.errors.append(f"{rel}: {OUTSIDE_MESSAGE}")
@@ -94,6 +101,39 @@ def run_toc(
                 result._fail(err.exit_code)
     _summarise(result, check=check, done=staged if result.written else set())
     return result
+
+
+class _LintCache:
+    """The TOC statuses ``papernotes lint`` cached per file (``FileFacts.toc``), for files unchanged since."""
+
+    def __init__(self, root: Path, settings: Settings, *, edits: bool) -> None:
+        self.store: CacheStore | None = None
+        self.edits = edits
+        if settings.cache:
+            self.store = CacheStore(root, settings.fingerprint())
+            self.store.load()
+
+    def statuses(self, rel: str, path: Path) -> list[TocStatus] | None:
+        if self.store is None:
+            return None
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        found = self.store.toc_of(rel, st.st_size, st.st_mtime_ns)
+        if found is None:
+            return None
+        statuses = [TocStatus(*item) for item in found]  # type: ignore[arg-type]
+        if self.edits and any(s.state in _CHANGES for s in statuses):
+            return None  # its edit is needed: checked from the file
+        return statuses
+
+
+def _record(rel: str, statuses: list[TocStatus], result: TocResult) -> None:
+    if statuses:
+        result.statuses[rel] = statuses
+    if any(s.state in _REFUSED for s in statuses):
+        result._fail(1)
 
 
 def _one_file(
@@ -136,10 +176,8 @@ def _one_file(
         )
 
     statuses = statuses_of(tf.text)
-    if statuses:
-        result.statuses[rel] = statuses
+    _record(rel, statuses, result)
     if any(s.state in _REFUSED for s in statuses):
-        result._fail(1)
         return False
     edits = [s.edit for s in statuses if s.edit is not None]
     if not edits:

@@ -92,7 +92,7 @@ keep the line for Typora), or replace the line with a `<!-- papernotes:toc -->` 
 """
 
 
-def _statuses(ctx: FileContext) -> list[TocStatus]:
+def statuses(ctx: FileContext) -> list[TocStatus]:
     """The file's TOC statuses, computed once for the four TOC rules."""
     from papernotes.toc import check
 
@@ -106,7 +106,7 @@ def _statuses(ctx: FileContext) -> list[TocStatus]:
 
 
 def toc_stale(ctx: FileContext) -> None:
-    for status in _statuses(ctx):
+    for status in statuses(ctx):
         if status.state in ("stale", "missing"):
             edit = status.edit
             fix = Fix("safe", "regenerate the TOC", (edit,)) if edit is not None else None
@@ -114,7 +114,7 @@ def toc_stale(ctx: FileContext) -> None:
 
 
 def toc_corrupt(ctx: FileContext) -> None:
-    for status in _statuses(ctx):
+    for status in statuses(ctx):
         if status.state == "corrupt":
             edit = status.edit
             fix = Fix("safe", "rewrite the collapsed TOC as a block", (edit,)) if edit is not None else None
@@ -122,12 +122,12 @@ def toc_corrupt(ctx: FileContext) -> None:
 
 
 def toc_markers(ctx: FileContext) -> None:
-    for status in _statuses(ctx):
+    for status in statuses(ctx):
         if status.state == "unbalanced":
             ctx.report(status.line, status.message)
 
 
 def typora_toc(ctx: FileContext) -> None:
-    for status in _statuses(ctx):
+    for status in statuses(ctx):
         if status.state == "typora":
             ctx.report(status.line, status.message)
