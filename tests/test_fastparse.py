@@ -95,6 +95,8 @@ def test_hostile_document() -> None:
         "# A heading\u3000with an ideographic space\n\nno\u00a0break\tand a tab\n",
         "| t |\n|-|\n| c |\n\n- plain  \n  b\n  - nested\n    more\n- two\n",
         "- *a  \n  b* c  \n  d\n  - e\n",
+        "| `array\\|string` | a\\|b |\n| - | - |\n| x | y |\n",
+        "- Shim (#1608)\n  \u00a0\n  Bug Fixes\n",
     ],
 )
 def test_targets_written_half_encoded_plain_text_blocks_and_hard_breaks(text: str) -> None:

@@ -312,7 +312,7 @@ class _RsWalker(BaseWalker):
         )
         block.content = self._content(block, atx=name == "heading")
         self._check_tabs(block)
-        plain = _plain_inlines(block.content, block.line)
+        plain = _plain_inlines(block.content, block.line, self.lines[block.line - 1 : block.end_line])
         if plain is not None:
             self.add_plain_block(block, plain)
         else:
@@ -334,7 +334,7 @@ class _RsWalker(BaseWalker):
         )
         block.content = self._content(block, atx=False)
         self._check_tabs(block)
-        plain = _plain_inlines(block.content, block.line)
+        plain = _plain_inlines(block.content, block.line, self.lines[block.line - 1 : block.end_line])
         if plain is not None:
             self.add_plain_block(block, plain)
         else:
@@ -366,7 +366,8 @@ class _RsWalker(BaseWalker):
                 for cell in row.children:
                     srcmap = cell.srcmap
                     line = self.line_of(srcmap[0]) if srcmap else row_line
-                    content = self.text_of(srcmap[0], srcmap[1]) if srcmap else ""
+                    # markdown-it-py drops the backslash of an escaped pipe from a cell's content
+                    content = self.text_of(srcmap[0], srcmap[1]).replace("\\|", "|") if srcmap else ""
                     block = Block(
                         kind="table",
                         line=line,
@@ -376,7 +377,11 @@ class _RsWalker(BaseWalker):
                         in_quote=quote > 0,
                         content=content,
                     )
-                    plain = _plain_inlines(content, line) if "\n" not in content else None
+                    plain = (
+                        _plain_inlines(content, line, self.lines[line - 1 : line])
+                        if "\n" not in content
+                        else None
+                    )
                     if plain is not None:
                         self.add_plain_block(block, plain)
                     else:
@@ -494,12 +499,14 @@ def _encoded_pattern(url: str) -> re.Pattern[str]:
 # and whitespace both parsers may keep inside text (tabs, no-break and ideographic spaces): a block of text
 # without any of them is plain text, line by line, whatever the parser.
 _MARKUP_RE = re.compile(r"[\[\]<`!\\&*_~]|[^\S \n]")
+_ODD_SPACE_RE = re.compile(r"[^\S ]")
 
 
-def _plain_inlines(content: str, line: int) -> list[Inline] | None:
+def _plain_inlines(content: str, line: int, raw: list[str]) -> list[Inline] | None:
     """The inline pieces of a block's source that holds no inline markup, without walking its nodes: four
-    inline blocks in five of real notes (and each node visited costs a Python object built by the parser)."""
-    if _MARKUP_RE.search(content) is not None:
+    inline blocks in five of real notes (and each node visited costs a Python object built by the parser).
+    ``content`` has lost its indentation, so the block's ``raw`` lines are checked for odd spaces too."""
+    if _MARKUP_RE.search(content) is not None or any(_ODD_SPACE_RE.search(r) for r in raw):
         return None
     out: list[Inline] = []
     for number, text in enumerate(content.split("\n")):
