@@ -306,17 +306,10 @@ def _analyse(
 ) -> list[Finding]:
     from papernotes.links import LinkGraph
     from papernotes.rules.base import RepoContext
-    from papernotes.workspace import topic_entries
+    from papernotes.workspace import demote_topics
 
     settings = collector.settings
-    indexes = {path for path, f in facts.items() if f.role == "index"}
-    for path in sorted(indexes):
-        index = facts[path]
-        topics = topic_entries(path, ((e.line, e.note) for e in index.entries), indexes)
-        if topics:
-            index.entries = [e for e in index.entries if e.line not in topics]
-            if not index.entries and not collector.explicit:
-                index.role = "other"
+    demote_topics(facts, lambda entry: entry.line, explicit=collector.explicit)
     graph = LinkGraph(
         facts,
         collector.discovery.files,

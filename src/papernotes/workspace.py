@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from papernotes.config import (
     DEFAULT_INDEX_CANDIDATES,
@@ -284,15 +284,25 @@ def load_workspace(config: LoadedConfig, *, use_cache: bool = True) -> Workspace
         documents[rel] = build_document(
             tf.text, rel, index_candidate=is_index(rel), explicit=explicit, is_note=is_note(rel)
         )
-    indexes = {path for path, doc in documents.items() if doc.role == "index"}
-    for path in sorted(indexes):
-        doc = documents[path]
-        topics = topic_entries(path, ((e.span.line, e.note) for e in doc.entries), indexes)
-        if topics:
-            doc.entries = [e for e in doc.entries if e.span.line not in topics]
-            if not doc.entries and not explicit:
-                doc.role = "other"
+    demote_topics(documents, lambda entry: entry.span.line, explicit=explicit)
     return Workspace(root=config.root, config=config, discovery=found, documents=documents)
+
+
+def demote_topics(files: Mapping[str, Any], line_of: Callable[[Any], int], *, explicit: bool) -> None:
+    """Drop each index's entries that link to another index: a README listing topic indexes lists topics,
+    not papers. An index left without entries is no index, unless the configuration names the indexes.
+
+    ``files`` are documents or lint's facts (each with ``role`` and ``entries``); ``line_of`` gives an
+    entry's line.
+    """
+    indexes = {path for path, item in files.items() if item.role == "index"}
+    for path in sorted(indexes):
+        item = files[path]
+        topics = topic_entries(path, ((line_of(e), e.note) for e in item.entries), indexes)
+        if topics:
+            item.entries = [e for e in item.entries if line_of(e) not in topics]
+            if not item.entries and not explicit:
+                item.role = "other"
 
 
 def topic_entries(source: str, notes: Iterable[tuple[int, str | None]], indexes: set[str]) -> set[int]:
