@@ -89,6 +89,9 @@ class _Collector:
             self.store = CacheStore(self.root, self.settings.fingerprint())
             self.store.load()
         self.texts: dict[str, TextFile] = {}
+        self.base = str(self.root) + os.sep
+        # (size, mtime) of Markdown files already taken by this run (for the run key): not taken twice.
+        self.stats: dict[str, tuple[int, int]] = {}
 
     def roles(self, path: str) -> Roles:
         from papernotes.extract import Roles
@@ -127,11 +130,14 @@ class _Collector:
     def _cached(self, rel: str) -> FileFacts | None:
         if self.store is None:
             return None
-        try:
-            st = (self.root / rel).stat()
-        except OSError:
-            return None
-        return self.store.get(rel, st.st_size, st.st_mtime_ns)
+        seen = self.stats.get(rel)
+        if seen is None:
+            try:
+                st = os.stat(self.base + rel)  # noqa: PTH116 - see _run_key
+            except OSError:
+                return None
+            seen = (st.st_size, st.st_mtime_ns)
+        return self.store.get(rel, *seen)
 
     def _one(self, rel: str, rules: list[Rule]) -> FileFacts:
         from papernotes.extract import digest_of
@@ -199,8 +205,11 @@ class _Collector:
         return self.texts[rel]
 
 
-def _run_key(config: LoadedConfig, discovery: Discovery, external: bool) -> str:
-    """Everything a whole run's findings depend on: the files (names; Markdown sizes and times), settings."""
+def _run_key(
+    config: LoadedConfig, discovery: Discovery, external: bool
+) -> tuple[str, dict[str, tuple[int, int]]]:
+    """Everything a whole run's findings depend on: the files (names; Markdown sizes and times), settings;
+    and the (size, mtime) of each Markdown file it read."""
     stats: list[tuple[str, int, int]] = []
     base = str(config.root) + os.sep  # os.stat on strings: pathlib objects cost more than the stat itself
     for rel in discovery.markdown:
@@ -210,7 +219,7 @@ def _run_key(config: LoadedConfig, discovery: Discovery, external: bool) -> str:
             stats.append((rel, -1, -1))
             continue
         stats.append((rel, st.st_size, st.st_mtime_ns))
-    return run_key(
+    key = run_key(
         config.settings.fingerprint(),
         external,
         self_urls(config.root, config.settings),
@@ -218,6 +227,7 @@ def _run_key(config: LoadedConfig, discovery: Discovery, external: bool) -> str:
         sorted(discovery.files),
         sorted(discovery.dirs),
     )
+    return key, {rel: (size, mtime) for rel, size, mtime in stats if size >= 0}
 
 
 def _default_jobs() -> int:
@@ -436,15 +446,18 @@ def run_lint(config: LoadedConfig, options: LintOptions) -> LintResult:
     discovery = discover(config.root, settings)
     fixing = options.fix or options.diff
     run_cache = None
+    stats: dict[str, tuple[int, int]] = {}
     # External links change without any file changing: a run that checks them is never replayed.
     if options.use_cache and settings.cache and not fixing and not options.external:
-        run_cache = RunCache(config.root, _run_key(config, discovery, options.external))
+        key, stats = _run_key(config, discovery, options.external)
+        run_cache = RunCache(config.root, key)
         hit = run_cache.load()
         if hit is not None:
             findings, skipped = hit
             result = LintResult(findings=[], files=len(discovery.markdown), skipped=skipped)
             return _finish(result, _select(findings, settings, options), config.root, options, fail_on)
     collector = _Collector(config, discovery, options.use_cache, options.jobs)
+    collector.stats = stats
 
     def lines_of(rel: str) -> list[str] | None:
         tf = collector.text(rel)
