@@ -15,7 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from papernotes.config import Settings
 from papernotes.parsing import ParsedText, parse_text
+from papernotes.rules import REGISTRY
+from papernotes.rules.base import FileContext
+from papernotes.toc import check as check_toc
 
 from .conftest import DATA, SEED
 
@@ -57,6 +61,33 @@ def assert_same(text: str) -> None:
     fast = facts(parse_text(text, backend="rs"))
     for key, value in reference.items():
         assert fast[key] == value, f"{key} differs"
+    assert_lean_same(text)
+
+
+def assert_lean_same(text: str) -> None:
+    """A lean parse (lint's notes) leaves out text blocks only: every other fact, the TOC statuses and
+    the findings of every file rule are the full parse's."""
+    full, lean = parse_text(text, backend="rs"), parse_text(text, backend="rs", lean=True)
+    expected, got = facts(full), facts(lean)
+    kept, all_blocks = got.pop("blocks"), expected.pop("blocks")
+    assert kept == [b for b in all_blocks if b in kept]  # type: ignore[attr-defined]
+    assert all(b[0] in ("paragraph", "table") for b in all_blocks if b not in kept)  # type: ignore[attr-defined, index]
+    assert got == expected
+    assert toc_states(lean) == toc_states(full)
+    assert file_findings(lean, text) == file_findings(full, text)
+
+
+def toc_states(parsed: ParsedText) -> list[tuple[object, ...]]:
+    return [(s.state, s.line, s.message, s.expected, s.edit) for s in check_toc(parsed, typora=True)]
+
+
+def file_findings(parsed: ParsedText, text: str) -> list[tuple[object, ...]]:
+    ctx = FileContext(path="notes/x.md", parsed=parsed, index=None, settings=Settings())
+    for rule in REGISTRY.values():
+        if rule.scope == "file":
+            ctx.rule = rule
+            rule.check(ctx)
+    return [f.to_tuple() for f in ctx.findings]
 
 
 def _generated(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:

@@ -60,7 +60,8 @@ def extract(
     mtime_ns: int = 0,
     digest: str = "",
 ) -> tuple[FileFacts, ParsedText, IndexParse | None]:
-    parsed = parse_text(text, path=path)
+    # Only entries read paragraph text: other files' blocks may leave out text that holds no fact.
+    parsed = parse_text(text, path=path, lean=not roles.index_candidate)
     index: IndexParse | None = None
     role = "other"
     if roles.index_candidate:

@@ -126,7 +126,14 @@ def _deeply_nested(lines: list[str]) -> bool:
     return False
 
 
-def walk_rs(body: str, lines: list[str], front: FrontMatter | None) -> ParsedText | None:
+def walk_rs(
+    body: str, lines: list[str], front: FrontMatter | None, *, lean: bool = False
+) -> ParsedText | None:
+    """The facts of ``body`` by markdown-it-pyrs, or None when the reference parser must read it.
+
+    ``lean`` leaves out of ``blocks`` the paragraphs and table cells that cannot hold a link, an anchor or a
+    TODO (no markup character, no colon): the other facts are the same, and lint's notes need no more.
+    """
     if _known_divergence(lines) or _deeply_nested(lines):
         return None
     try:
@@ -139,7 +146,7 @@ def walk_rs(body: str, lines: list[str], front: FrontMatter | None) -> ParsedTex
         raise
     except BaseException:  # pyo3's PanicException derives from BaseException
         return None
-    walker = _RsWalker(lines, front, body)
+    walker = _RsWalker(lines, front, body, lean=lean)
     try:
         walker.walk(tree)
     except (_Fallback, RecursionError):
@@ -148,8 +155,9 @@ def walk_rs(body: str, lines: list[str], front: FrontMatter | None) -> ParsedTex
 
 
 class _RsWalker(BaseWalker):
-    def __init__(self, lines: list[str], front: FrontMatter | None, body: str) -> None:
+    def __init__(self, lines: list[str], front: FrontMatter | None, body: str, *, lean: bool = False) -> None:
         super().__init__(lines, front)
+        self.lean = lean
         self.source = body.encode("utf-8")
         starts = [0]
         find = self.source.find
@@ -159,6 +167,10 @@ class _RsWalker(BaseWalker):
             at = find(b"\n", at + 1)
         self.starts = starts
         self.pending_item: int | None = None
+
+    def _inert(self, start: int, end: int) -> bool:
+        """In a lean walk, whether these bytes can be left out: nothing in them can be a fact."""
+        return self.lean and _INERT_RE.search(self.source, start, end) is None
 
     def line_of(self, offset: int) -> int:
         return bisect_right(self.starts, offset)
@@ -197,10 +209,14 @@ class _RsWalker(BaseWalker):
                 groups = self._item_groups(children)
                 for group in reversed(groups):
                     if isinstance(group, list):
-                        stack.append((_Loose(group, item_end), depth + 1, list_depth, ordered, quote))
+                        loose = _Loose(group, item_end, self._inert(item_start, item_end))
+                        stack.append((loose, depth + 1, list_depth, ordered, quote))
                     else:
                         stack.append((group, depth + 1, list_depth, ordered, quote))
             elif name == "_loose":
+                if node.inert:
+                    self._take_item()
+                    continue
                 self._tight_paragraph(node.nodes, node.end, list_depth, ordered, quote)
             elif name == "blockquote":
                 stack.extend(
@@ -294,6 +310,9 @@ class _RsWalker(BaseWalker):
 
     def _inline_block(self, node: Any, name: str, list_depth: int, ordered: bool, quote: int) -> None:
         start, end = node.srcmap
+        if name == "paragraph" and self._inert(start, end):
+            self._take_item()
+            return
         children = node.children
         is_heading = name != "paragraph"
         if name == "lheading" and children:
@@ -365,6 +384,8 @@ class _RsWalker(BaseWalker):
                 row_line = self.line_of(row.srcmap[0])
                 for cell in row.children:
                     srcmap = cell.srcmap
+                    if srcmap and self._inert(srcmap[0], srcmap[1]):
+                        continue
                     line = self.line_of(srcmap[0]) if srcmap else row_line
                     # markdown-it-py drops the backslash of an escaped pipe from a cell's content
                     content = self.text_of(srcmap[0], srcmap[1]).replace("\\|", "|") if srcmap else ""
@@ -500,6 +521,8 @@ def _encoded_pattern(url: str) -> re.Pattern[str]:
 # without any of them is plain text, line by line, whatever the parser.
 _MARKUP_RE = re.compile(r"[\[\]<`!\\&*_~]|[^\S \n]")
 _ODD_SPACE_RE = re.compile(r"[^\S ]")
+# What a lean walk keeps a text block for: inline markup, or a colon (bare URLs and script schemes).
+_INERT_RE = re.compile(rb"[\[\]<`!\\&*_~:]")
 
 
 def _plain_inlines(content: str, line: int, raw: list[str]) -> list[Inline] | None:
@@ -531,9 +554,10 @@ class _Loose:
 
     name: Literal["_loose"] = "_loose"
 
-    def __init__(self, nodes: list[Any], end: int) -> None:
+    def __init__(self, nodes: list[Any], end: int, inert: bool) -> None:
         self.nodes = nodes
         self.end = end  # the list item's end: no inline node of it ends later
+        self.inert = inert  # the whole item holds nothing a lean walk keeps
 
 
 def _span(nodes: list[Any], limit: int) -> tuple[int, int]:

@@ -183,13 +183,16 @@ def conflict_side(regions: Sequence[ConflictRegion], line: int) -> Literal["ours
     return None
 
 
-def parse_text(text: str, *, path: str = "", backend: str | None = None) -> ParsedText:
+def parse_text(text: str, *, path: str = "", backend: str | None = None, lean: bool = False) -> ParsedText:
     """Parse normalised text (``\\n`` line endings, no BOM) into blocks and document facts.
 
     ``backend`` is ``"rs"`` (markdown-it-pyrs, fast), ``"py"`` (markdown-it-py, the reference) or ``None``:
     the fast one when it is installed and ``PAPERNOTES_PARSER`` does not say ``py``. A document the fast
     parser cannot handle exactly like the reference (a panic, nesting deeper than the reference allows) is
     parsed by the reference.
+
+    ``lean`` allows leaving out of ``blocks`` the text blocks that hold no fact (see ``fastparse.walk_rs``):
+    for callers that read no paragraph text (lint's notes).
     """
     lines = text.split("\n")
     front = front_matter_of(lines)
@@ -203,7 +206,7 @@ def parse_text(text: str, *, path: str = "", backend: str | None = None) -> Pars
     if (backend or default_backend()) == "rs":
         from papernotes.fastparse import walk_rs
 
-        parsed = walk_rs(body, lines, front)
+        parsed = walk_rs(body, lines, front, lean=lean)
         if parsed is not None:
             return parsed
     tokens = build_md().parse(body)
