@@ -24,6 +24,7 @@ from typing import NoReturn, TypeAlias
 
 from filelock import FileLock, Timeout
 
+from papernotes.diffs import rename_diff, write_diff
 from papernotes.errors import UnsafeInputError, WriteRefusedError
 from papernotes.textfile import TextFile, decode
 
@@ -183,8 +184,14 @@ class Transaction:
 
     def diff(self) -> str:
         """A unified diff of everything staged, with paths relative to the root (git style)."""
-        renames = (_rename_diff(self._shown(move.src), self._shown(move.dst), move) for move in self._renames)
-        writes = (_unified_diff(self._shown(plan.path), plan) for plan in self._planned.values())
+        renames = (
+            rename_diff(self._shown(move.src), self._shown(move.dst), move.original, move.new, move.dst)
+            for move in self._renames
+        )
+        writes = (
+            write_diff(self._shown(plan.path), plan.original, plan.new, plan.path)
+            for plan in self._planned.values()
+        )
         return "".join([*renames, *writes])
 
     def _shown(self, path: Path) -> str:
@@ -376,38 +383,6 @@ def _edit_to_text(original: TextFile, text: str) -> bytes:
     if new and not text.endswith("\n") and ending:
         return data[: -len(ending)]
     return data
-
-
-def _unified_diff(name: str, plan: PlannedWrite) -> str:
-    try:
-        old = [] if plan.original is None else _diff_lines(plan.original.text)
-        new = _diff_lines(decode(plan.new, plan.path).text)
-    except UnsafeInputError:
-        return f"Binary files a/{name} and b/{name} differ\n"
-    before = "/dev/null" if plan.original is None else f"a/{name}"
-    return _hunks(old, new, before, f"b/{name}")
-
-
-def _rename_diff(old: str, new: str, move: PlannedRename) -> str:
-    header = f"diff --git a/{old} b/{new}\nrename from {old}\nrename to {new}\n"
-    if move.new is None or move.original is None:
-        return header
-    text = decode(move.new, move.dst).text
-    return header + _hunks(_diff_lines(move.original.text), _diff_lines(text), f"a/{old}", f"b/{new}")
-
-
-def _hunks(old: list[str], new: list[str], before: str, after: str) -> str:
-    return "".join(
-        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-        for line in difflib.unified_diff(old, new, before, after)
-    )
-
-
-def _diff_lines(text: str) -> list[str]:
-    # Not str.splitlines(keepends=True): it also breaks at U+2028 and friends.
-    lines = [line + "\n" for line in text.split("\n")]
-    lines[-1] = lines[-1][:-1]
-    return lines if lines[-1] else lines[:-1]
 
 
 # Writing

@@ -3,15 +3,14 @@ that pointed to it.
 
 Everything is planned before anything is written: every Markdown file is parsed and every link resolved the
 way lint resolves it (``LinkGraph``). A link is rewritten when its target moves or the file it is written in
-moves, in the style it was written in: percent-encoding, ``./``, an omitted ``.md``, backslashes, ``?query``
-and ``#fragment`` are kept, and path segments that do not change keep their bytes. The move and the rewrites
-are one ``Transaction``: the move is ``git mv`` when Git tracks the file, and it is undone when a rewrite
-fails. Front matter is never touched (its paths are not links).
+moves, in the style it was written in (``linkstyle``): percent-encoding, ``./``, an omitted ``.md``,
+backslashes, ``?query`` and ``#fragment`` are kept, and path segments that do not change keep their bytes.
+The move and the rewrites are one ``Transaction``: the move is ``git mv`` when Git tracks the file, and it is
+undone when a rewrite fails. Front matter is never touched (its paths are not links).
 """
 
 from __future__ import annotations
 
-import html
 import posixpath
 import re
 import subprocess
@@ -20,13 +19,14 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from papernotes.config import MARKDOWN_EXTENSIONS, LoadedConfig
 from papernotes.edits import LineEdit, Mover, Transaction, apply_edits, repo_lock
 from papernotes.errors import RefusedError, UnsafeInputError, UsageError
 from papernotes.facts import FileFacts, LinkFact
 from papernotes.links import LinkGraph, Resolved
+from papernotes.linkstyle import Written, anchor_target, canonical, moved_target, non_ascii_style
 from papernotes.parsing import ParsedText, parse_text
 from papernotes.slug import anchors_for
 from papernotes.textfile import TextFile, read_text
@@ -34,11 +34,6 @@ from papernotes.workspace import build_document, compile_globs, discover, role_c
 
 __all__ = ["MvResult", "render_summary", "run_mv"]
 
-_USER_CONTENT = "user-content-"
-# Deep enough that no "../" of a real link climbs out of it: relpath then never consults the cwd.
-_VIRTUAL_ROOT = "/" + "/".join(f"r{i}" for i in range(64))
-_ENCODED_NON_ASCII = re.compile(r"%[89A-Fa-f][0-9A-Fa-f]")
-_BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark: a backslash escapes ASCII punctuation
 _INLINE_OPEN = re.compile(r"\]\([ \t]*")
 _REF_DEF = re.compile(r"^ {0,3}\[(?:[^\]\\\n]|\\.)+\]:[ \t]*")
 _HTML_ATTR = re.compile(r"""\b(?:src|href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE)
@@ -286,14 +281,14 @@ class _FileMove(_Planner):
 
     def _retarget(self, res: Resolved, written: str, angled: bool) -> str | None:
         html = res.link.kind in ("html_img", "html_a")
-        how = _Written(angled=angled, html=html, file_encodes=self._encodes(res.source))
-        return _moved_target(res, written, self.src, self.dst, how)
+        how = Written(angled=angled, html=html, file_encodes=self._encodes(res.source))
+        return moved_target(res, written, self.src, self.dst, how)
 
     def _encodes(self, rel: str) -> bool:
         """Whether the links of ``rel`` percent-encode non-ASCII names (more of them do than do not)."""
         if rel not in self._encoding:
             links = self.parsed[rel].links if rel in self.parsed else []
-            votes = [_non_ascii_style(link.target) for link in links]
+            votes = [non_ascii_style(link.target) for link in links]
             self._encoding[rel] = votes.count(True) > votes.count(False)
         return self._encoding[rel]
 
@@ -359,7 +354,7 @@ class _AnchorRename(_Planner):
         return result
 
     def _retarget(self, res: Resolved, written: str, angled: bool) -> str | None:
-        return _anchor_target(res, written, self.file, self.old, self.new)
+        return anchor_target(res, written, self.file, self.old, self.new)
 
 
 def _mover(root: Path, src: str) -> tuple[Mover | None, bool]:
@@ -385,154 +380,6 @@ def _mover(root: Path, src: str) -> tuple[Mover | None, bool]:
             raise OSError(f"git mv failed: {done.stderr.strip() or done.returncode}")
 
     return git_mv, True
-
-
-# New targets
-
-
-@dataclass(frozen=True, slots=True)
-class _Written:
-    """How a link's target is written, beyond its text."""
-
-    angled: bool = False  # inside <...>, where raw spaces are fine
-    html: bool = False  # an HTML attribute value, where quotes end it
-    file_encodes: bool = False  # the file's links %-encode non-ASCII names
-
-
-def _moved_target(res: Resolved, target: str, src: str, dst: str, how: _Written) -> str | None:
-    """The target ``res`` (written ``target``) must have once ``src`` is at ``dst``, or None to leave it."""
-    link = res.link
-    moved = res.actual == src and not res.is_dir
-    new_source = dst if res.source == src else res.source
-    if not moved and new_source == res.source:
-        return None
-    if res.kind == "local" and link.kind in ("wikilink", "embed"):
-        return _wiki_target(target, src, dst) if moved else None
-    if res.kind == "local" and res.path is not None:
-        path = _keep_omitted_extension(res, dst) if moved else res.path
-        if "://" in target:  # an absolute URL of this repository (self-urls)
-            return _url_target(target, res.path, path) if moved else None  # URLs: encoded
-        if target.startswith("/"):
-            return (
-                "/" + _styled(_split_suffix(target)[0][1:], path, how) + _split_suffix(target)[1]
-                if moved
-                else None
-            )
-        return _relative(target, path, new_source, how)
-    if res.kind == "outside" and res.path is not None:
-        return _relative(target, res.path, new_source, how)  # a sibling repository, say: still there
-    return None
-
-
-def _anchor_target(res: Resolved, target: str, file: str, old: str, new: str) -> str | None:
-    if res.actual != file or res.is_dir or res.fragment is None or res.link.kind in ("wikilink", "embed"):
-        return None
-    if res.fragment == old:
-        prefix = ""
-    elif res.fragment == _USER_CONTENT + old:
-        prefix = _USER_CONTENT  # the id GitHub really gives a heading: keep writing it that way
-    else:
-        return None
-    head, _, fragment = target.partition("#")
-    encoded = unquote(fragment) != fragment
-    return f"{head}#{prefix}{quote(new, safe='-_.~') if encoded else new}"
-
-
-def _keep_omitted_extension(res: Resolved, dst: str) -> str:
-    """``dst`` without ``.md`` when the link left it out (``[x](notes/x)`` resolved by adding ``.md``)."""
-    assert res.path is not None and res.actual is not None
-    omitted = res.actual.lower() == res.path.lower() + ".md"
-    return dst[:-3] if omitted and dst.lower().endswith(".md") else dst
-
-
-def _relative(target: str, path: str, source: str, how: _Written) -> str:
-    raw_path, suffix = _split_suffix(target)
-    start = posixpath.join(_VIRTUAL_ROOT, posixpath.dirname(source))
-    rel = posixpath.relpath(posixpath.join(_VIRTUAL_ROOT, path), start)
-    return _styled(raw_path, rel, how) + suffix
-
-
-def _url_target(target: str, old: str, new: str) -> str | None:
-    """A URL into this repository with its path part replaced (the host, branch and fragment stay)."""
-    url_path, suffix = _split_suffix(target)
-    count = len(old.split("/"))
-    segments = url_path.split("/")
-    head, tail = segments[:-count], segments[-count:]
-    if unquote("/".join(tail)) != old:
-        return None  # a URL shape papernotes does not rewrite (lint reports what breaks)
-    return "/".join(head) + "/" + _styled("/".join(tail), new, _Written(file_encodes=True)) + suffix
-
-
-def _wiki_target(target: str, src: str, dst: str) -> str | None:
-    name, hash_sign, fragment = target.partition("#")
-    old_name, new_name = posixpath.basename(src), posixpath.basename(dst)
-    with_extension = name.strip().lower() == old_name.lower()
-    new = new_name if with_extension else posixpath.splitext(new_name)[0]
-    if new == name.strip():
-        return None  # moved to another folder under the same name: the wikilink still finds it
-    return new + hash_sign + fragment
-
-
-def _split_suffix(target: str) -> tuple[str, str]:
-    """(path as written, ``?query#fragment`` as written)."""
-    cut = min((i for i in (target.find("?"), target.find("#")) if i >= 0), default=len(target))
-    return target[:cut], target[cut:]
-
-
-def _styled(raw_path: str, rel: str, how: _Written) -> str:
-    """``rel`` (decoded, "/"-separated) written the way ``raw_path`` was: its separators, its ``./``, its
-    trailing slash; segments it already had keep their bytes, new ones are percent-encoded as it was (as the
-    file's other links are, when it has no non-ASCII name to tell)."""
-    backslashes = "\\" in raw_path and "/" not in raw_path
-    sep = "\\" if backslashes else "/"
-    known = {_canonical(segment): segment for segment in raw_path.split(sep) if segment}
-    own = _non_ascii_style(raw_path)
-    encode_non_ascii = how.file_encodes if own is None else own
-    raw_spaces = how.angled or " " in raw_path
-    # Balanced parentheses are fine in a link (CommonMark); encoded ones stay so, unbalanced ones must be.
-    encoded_parens = "%28" in raw_path.upper() or "%29" in raw_path.upper()
-    raw_parens = not encoded_parens and (how.angled or _balanced(rel))
-    out = sep.join(
-        known.get(segment) or _encode(segment, encode_non_ascii, raw_spaces, raw_parens, how.html)
-        for segment in rel.split("/")
-    )
-    if raw_path.startswith(("./", ".\\")):
-        out = "." + sep + out  # "./../x.md" too: a move back must give "./x.md" again
-    if raw_path.endswith(("/", "\\")) and not out.endswith(sep):
-        out += sep
-    return out
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for char in text:
-        depth += 1 if char == "(" else -1 if char == ")" else 0
-        if depth < 0:
-            return False
-    return depth == 0
-
-
-def _non_ascii_style(written: str) -> bool | None:
-    """True when ``written`` percent-encodes non-ASCII characters, False when it has them raw, None when
-    it has none either way (a new name is then written the way the file's other links write theirs)."""
-    if _ENCODED_NON_ASCII.search(written):
-        return True
-    return False if any(ord(char) > 127 for char in written) else None
-
-
-def _encode(segment: str, non_ascii: bool, raw_spaces: bool, raw_parens: bool, html_attr: bool) -> str:
-    out = []
-    for char in segment:
-        keep = not (
-            char in '%#?<>"\\`[]'  # read as an escape, a fragment, a query, or the end of the link
-            or (char == "'" and html_attr)
-            or (char == " " and not raw_spaces)
-            or (char in "()" and not raw_parens)
-            or (not char.isprintable())
-            or (ord(char) > 127 and non_ascii)
-        )
-        out.append(char if keep else quote(char, safe=""))
-    return "".join(out)
 
 
 # Finding where a link is written
@@ -579,7 +426,7 @@ def _locate(
 ) -> tuple[int, int, int, bool] | None:
     """(line index, start, end, shared) of ``link``'s destination: the first unclaimed one written the same
     way from its line to the end of its block, else a reference definition anywhere (shared by its uses)."""
-    wanted = _canonical(link.target)
+    wanted = canonical(link.target)
     first = link.line - 1
     for index in range(first, min(len(lines), first + _MAX_BLOCK_LINES)):
         if index > first and not lines[index].strip():
@@ -587,21 +434,16 @@ def _locate(
         if index + 1 in parsed.code_lines:
             continue
         for start, end, is_definition in _destinations(lines[index], link):
-            if (index, start) not in claimed and _canonical(lines[index][start:end]) == wanted:
+            if (index, start) not in claimed and canonical(lines[index][start:end]) == wanted:
                 return index, start, end, is_definition
     for index, line in enumerate(lines):
         match = _REF_DEF.match(line)
         if match is None or index + 1 in parsed.code_lines:
             continue
         start, end = _definition_span(line, match.end())
-        if _canonical(line[start:end]) == wanted:
+        if canonical(line[start:end]) == wanted:
             return index, start, end, True
     return None
-
-
-def _canonical(text: str) -> str:
-    """What a destination means, whichever way it is written: escapes, entities and %-encoding undone."""
-    return unquote(html.unescape(_BACKSLASH_ESCAPE.sub(r"\1", text.strip())))
 
 
 def _destinations(line: str, link: LinkFact) -> Iterator[tuple[int, int, bool]]:
