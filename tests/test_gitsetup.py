@@ -186,3 +186,14 @@ def test_driver_leaves_files_papernotes_cannot_write_to_git(tmp_path: Path, endi
     assert files[1].read_bytes() == (
         b"# Notes\n\n<<<<<<< ours\n- first, here\n=======\n- first, there\n>>>>>>> theirs\n" + ending
     )
+
+
+def test_driver_reports_git_merge_file_errors_through_report(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    files = _driver_files(tmp_path, b"a\0b\n", b"a\0c\n", b"a\0d\n")  # binary: git merge-file refuses it
+    lines: list[str] = []
+    code = merge_driver(*files, "data.bin", root=tmp_path, is_index=lambda path: True, report=lines.append)
+    assert code == 1
+    assert len(lines) == 1 and str(files[1]) in lines[0]  # "error: Cannot merge binary files: …" in English
+    assert capfd.readouterr() == ("", "")  # nothing on the terminal but what `report` prints

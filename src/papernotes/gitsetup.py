@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,17 +132,19 @@ def merge_driver(
 ) -> int:
     """Git's merge driver (``%O %A %B %P``): merge into ``ours``; 0 when clean, 1 when conflicts remain.
 
-    ``report`` receives the lines for the user (git shows the driver's stderr during the merge).
+    ``report`` receives the lines for the user, git merge-file's messages included (git shows the driver's
+    stderr during the merge).
     """
     files = (base, ours, theirs)
     try:
         versions = [read_text(file) for file in files]
     except UnsafeInputError:
-        return _git_merge_file(files, labels, root, None)
+        return _git_merge_file(files, labels, root, None, report)
     if any(v.raw.count(b"\r") != v.raw.count(b"\r\n") for v in versions):
-        return _git_merge_file(files, labels, root, None)  # CR-only endings: the write path refuses them
+        # CR-only endings: the write path refuses them
+        return _git_merge_file(files, labels, root, None, report)
     if not is_index(path) or not any(_lists_papers(version, path) for version in versions):
-        return _git_merge_file(files, labels, root, versions[1])
+        return _git_merge_file(files, labels, root, versions[1], report)
     # The raw text keeps the BOM and every line ending; read_text has already checked it is UTF-8.
     texts = [version.raw.decode("utf-8") for version in versions]
     result = merge_index(*texts, path=path, labels=labels)
@@ -160,7 +161,11 @@ def _lists_papers(version: TextFile, path: str) -> bool:
 
 
 def _git_merge_file(
-    files: tuple[Path, Path, Path], labels: tuple[str, str], root: Path, original: TextFile | None
+    files: tuple[Path, Path, Path],
+    labels: tuple[str, str],
+    root: Path,
+    original: TextFile | None,
+    report: Callable[[str], None],
 ) -> int:
     base, ours, theirs = files
     command = [
@@ -177,13 +182,24 @@ def _git_merge_file(
         str(theirs),
     ]
     if original is None:  # a file papernotes will not read or write (binary, CR-only): git writes it itself
-        return 0 if subprocess.run(command, check=False).returncode == 0 else 1
+        done = subprocess.run(command, stderr=subprocess.PIPE, check=False)
+        _report_stderr(done.stderr, report)
+        return 0 if done.returncode == 0 else 1
     done = subprocess.run([*command[:2], "-p", *command[2:]], capture_output=True, check=False)
     if done.returncode < 0 or done.returncode > 127:  # an error, not a count of conflicts
-        sys.stderr.write(done.stderr.decode(errors="replace"))
+        _report_stderr(done.stderr, report)
         return 1
     _write(root, original, done.stdout)
     return 0 if done.returncode == 0 else 1
+
+
+def _report_stderr(stderr: bytes, report: Callable[[str], None]) -> None:
+    # The library writes nothing to the terminal: git's messages go out through ``report`` as the driver's own
+    # do, a line at a time, so the CLI prints exactly what git would have.
+    text = stderr.decode(errors="replace")
+    if text:
+        for line in text.removesuffix("\n").split("\n"):
+            report(line)
 
 
 def _write(root: Path, original: TextFile, data: bytes) -> None:

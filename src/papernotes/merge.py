@@ -10,21 +10,21 @@ each: its heading or list item, bullets, figures and trailing blank lines. Entri
 - each entry's lines are merged on their own, so an edit on one side and a move on the other both land, and
   bullets both sides add are unioned. Only the same lines changed differently on both sides conflict.
 
-Both merges are one small diff3 on ``difflib``. Lines keep their endings throughout, so every line the merge
-does not have to change comes back byte for byte.
+Both merges are one small diff3 on ``difflib`` (module ``diff3``). Lines keep their endings throughout, so
+every line the merge does not have to change comes back byte for byte.
 """
 
 from __future__ import annotations
 
 import bisect
-import difflib
 import itertools
 import re
 from collections import Counter
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import Literal
 
+from papernotes.diff3 import diff3, union, union_order
 from papernotes.entries import extract_entries
 from papernotes.identity import group_roots, paper_keys
 from papernotes.model import ConflictRegion, Entry
@@ -34,7 +34,6 @@ from papernotes.titles import normalise_title
 __all__ = ["MergeResult", "ResolveMode", "ResolveResult", "merge_index", "resolve_conflicts"]
 
 ResolveMode = Literal["union", "ours", "theirs"]
-_T = TypeVar("_T", bound=Hashable)
 # A line with its ending; an unterminated last line. Only CR, LF and CRLF end lines, as in `textfile.decode`.
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 _BOM = "\ufeff"
@@ -91,102 +90,8 @@ def _entries_of(lines: Sequence[str], path: str) -> list[Entry]:
     return [e for i, e in enumerate(entries) if i == 0 or e.span.line > entries[i - 1].span.line]
 
 
-def _union(ours: Sequence[str], theirs: Sequence[str]) -> list[str]:
-    """Ours' lines with theirs' missing ones slotted in where theirs has them."""
-    out: list[str] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ours, theirs, autojunk=False).get_opcodes():
-        out += ours[i1:i2]
-        if tag in ("insert", "replace"):
-            out += theirs[j1:j2]
-    return out
-
-
-def _union_order(ours: Sequence[_T], theirs: Sequence[_T]) -> list[_T]:
-    """Ours' order; each of theirs' own items goes after its nearest predecessor in theirs (first if none),
-    after any items only ours added there: both sides appending to one list gives ours' then theirs'."""
-    out = list(ours)
-    in_theirs = set(theirs)
-    for i, item in enumerate(theirs):
-        if item in out:
-            continue
-        at = next((out.index(prev) + 1 for prev in reversed(theirs[:i]) if prev in out), 0)
-        while at < len(out) and out[at] not in in_theirs:
-            at += 1
-        out.insert(at, item)
-    return out
-
-
 def _short(title: str) -> str:
     return repr(title if len(title) <= 50 else title[:49] + "…")
-
-
-# -- diff3 ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class _Hunk:
-    """base[start:end] became side[new_start:new_end] (side 0 is ours, 1 theirs)."""
-
-    start: int
-    end: int
-    side: int
-    new_start: int
-    new_end: int
-
-
-def _hunks(base: Sequence[_T], other: Sequence[_T], side: int) -> list[_Hunk]:
-    matcher = difflib.SequenceMatcher(None, base, other, autojunk=False)
-    return [_Hunk(i1, i2, side, j1, j2) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
-
-
-def _collides(group: Sequence[_Hunk], end: int, hunk: _Hunk) -> bool:
-    # Changes collide when they share base lines, or are two insertions at one place. Unlike git, a change
-    # that only borders another does not: adding a bullet under one the other side edited is no conflict.
-    if hunk.start < end:
-        return True
-    return hunk.start == end == hunk.end and any(h.start == h.end == end for h in group)
-
-
-def _apply(base: Sequence[_T], start: int, end: int, hunks: Iterable[_Hunk], new: Sequence[_T]) -> list[_T]:
-    out: list[_T] = []
-    at = start
-    for hunk in hunks:
-        out += base[at : hunk.start]
-        out += new[hunk.new_start : hunk.new_end]
-        at = hunk.end
-    return out + list(base[at:end])
-
-
-def _diff3(
-    base: Sequence[_T], ours: Sequence[_T], theirs: Sequence[_T]
-) -> list[tuple[list[_T], list[_T], list[_T]]]:
-    """The base cut into (base, ours, theirs) pieces: unchanged runs (all three equal) and changed regions."""
-    hunks = sorted(_hunks(base, ours, 0) + _hunks(base, theirs, 1))
-    pieces: list[tuple[list[_T], list[_T], list[_T]]] = []
-    at = i = 0
-    while i < len(hunks):
-        group = [hunks[i]]
-        start, end = hunks[i].start, hunks[i].end
-        i += 1
-        while i < len(hunks) and _collides(group, end, hunks[i]):
-            end = max(end, hunks[i].end)
-            group.append(hunks[i])
-            i += 1
-        if at < start:
-            same = list(base[at:start])
-            pieces.append((same, same, same))
-        pieces.append(
-            (
-                list(base[start:end]),
-                _apply(base, start, end, (h for h in group if h.side == 0), ours),
-                _apply(base, start, end, (h for h in group if h.side == 1), theirs),
-            )
-        )
-        at = end
-    if at < len(base):
-        same = list(base[at:])
-        pieces.append((same, same, same))
-    return pieces
 
 
 # -- an index as frame lines and entries ----------------------------------------------------------
@@ -303,7 +208,7 @@ class _Merge:
 
     def run(self) -> list[str]:
         items: list[_Item] = []
-        for base, ours, theirs in _diff3(self.base.tokens, self.ours.tokens, self.theirs.tokens):
+        for base, ours, theirs in diff3(self.base.tokens, self.ours.tokens, self.theirs.tokens):
             if ours == theirs or theirs == base:
                 chosen = _placed(ours, "ours")
             elif ours == base:
@@ -421,17 +326,17 @@ class _Merge:
             return ours
         if ours[0] != theirs[0]:
             self.notes.append(f"{_short(self._title(key))} was added on both sides: kept ours' title line")
-        return [ours[0], *_union(ours[1:], theirs[1:])]
+        return [ours[0], *union(ours[1:], theirs[1:])]
 
     def _merge_lines(self, base: list[str], ours: list[str], theirs: list[str]) -> list[str]:
         out: list[str] = []
-        for b, o, t in _diff3(base, ours, theirs):
+        for b, o, t in diff3(base, ours, theirs):
             if o == t or t == b:
                 out += o
             elif o == b:
                 out += t
             elif not b:  # bullets added at one place on both sides: keep both
-                out += _union(o, t)
+                out += union(o, t)
             else:
                 out += self._markers(o, t)
         return out
@@ -481,7 +386,7 @@ def _split_lead(tokens: list[_Token]) -> tuple[list[_Key], list[_Token]]:
 
 def _union_placed(ours: list[_Key], theirs: list[_Key]) -> list[_Item]:
     mine = set(ours)
-    return [_Placed(key, "ours" if key in mine else "theirs") for key in _union_order(ours, theirs)]
+    return [_Placed(key, "ours" if key in mine else "theirs") for key in union_order(ours, theirs)]
 
 
 def _followers(tokens: Sequence[_Token]) -> dict[_Key, _Token | None]:
@@ -616,13 +521,13 @@ def _union_region(
         one_blank = all(map(_blank, ours.lead)) or all(map(_blank, theirs.lead))
         if not (ours.lead_is_body and theirs.lead_is_body) and not one_blank:
             return "the two sides hold different text that belongs to no paper entry"
-        lead = _union(ours.lead, theirs.lead)
+        lead = union(ours.lead, theirs.lead)
     heads = [
         (e, c[0]) for e, c in zip(ours.entries + theirs.entries, ours.chunks + theirs.chunks, strict=True)
     ]
     groups = _identity_groups(heads)
     keys_ours, keys_theirs = _keys(groups[: len(ours.entries)]), _keys(groups[len(ours.entries) :])
-    order = _union_order(keys_ours, keys_theirs)
+    order = union_order(keys_ours, keys_theirs)
     # The text after the conflict goes on with one entry (the seed's URL and bullets): it has to come last.
     continued = {
         None if side.continued == -1 else keys[side.continued]
@@ -646,7 +551,7 @@ def _union_region(
             their_chunk = other[key][1]
             same_title = chunk[0] == their_chunk[0]
             kept.append(f"{_short(entry.title)} once" + ("" if same_title else " (ours' title line)"))
-            chunk = [chunk[0], *_union(chunk[1:], their_chunk[1:])]
+            chunk = [chunk[0], *union(chunk[1:], their_chunk[1:])]
         else:
             kept.append(f"{_short(entry.title)} from {'ours' if key in mine else 'theirs'}")
         out += chunk
