@@ -7,6 +7,9 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
+from papernotes import cache
 from papernotes.cache import CACHE_DIR, CacheStore
 from papernotes.config import load_config
 from papernotes.lint import LintOptions, run_lint
@@ -82,10 +85,10 @@ def test_a_cache_of_another_version_or_configuration_is_ignored(tmp_path: Path) 
     root = _repo(tmp_path / "repo")
     expected = _report(root, cache=True)
     path = root / CACHE_DIR / "lint.marshal"
-    key, entries = marshal.loads(path.read_bytes())
+    key, base, entries = marshal.loads(path.read_bytes())
     # Were the foreign entries used, every file's own findings (field 15) would vanish from the report.
     poisoned = {p: (*value[:15], (), *value[16:]) for p, value in entries.items()}
-    path.write_bytes(marshal.dumps(((key[0], "0.0.0-other", key[2]), poisoned)))
+    path.write_bytes(marshal.dumps(((key[0], "0.0.0-other", key[2]), base, poisoned)))
     assert _report(root, cache=True) == expected
     store = CacheStore(root, "another-fingerprint")
     store.load()
@@ -145,3 +148,51 @@ def test_a_run_with_nothing_changed_answers_from_the_run_cache(tmp_path: Path, m
     (root / "assets" / "new.png").write_bytes(b"\x89PNG\r\n\x1a\n")  # a new file changes the run key
     monkeypatch.undo()
     assert _report(root, cache=True) == _report(root, cache=False) != first
+
+
+def test_a_run_after_one_change_writes_a_journal_and_leaves_the_cache_file_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "_JOURNAL_SHARE", 2)  # this repository has 5 files: 1 change in 2 is small
+    root = _repo(tmp_path / "repo")
+    _report(root, cache=True)
+    base = root / CACHE_DIR / "lint.marshal"
+    before = (base.read_bytes(), base.stat().st_mtime_ns)
+    note = root / "notes" / "papers" / "bert.md"
+    note.write_text("# BERT\n\n## Method\n", encoding="utf-8")
+    assert _report(root, cache=True) == _report(root, cache=False)
+    assert (base.read_bytes(), base.stat().st_mtime_ns) == before
+    _key, _base, changed = marshal.loads((root / CACHE_DIR / "lint.journal.marshal").read_bytes())
+    assert list(changed) == ["notes/papers/bert.md"]
+    store = CacheStore(root, load_config(root).settings.fingerprint())
+    store.load()
+    stat = note.stat()
+    # the note's new record comes from the journal
+    assert store.get("notes/papers/bert.md", stat.st_size, stat.st_mtime_ns) is not None
+
+
+def test_a_journal_written_for_another_cache_file_is_ignored(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "repo")
+    expected = _report(root, cache=True)
+    key, _base, entries = marshal.loads((root / CACHE_DIR / "lint.marshal").read_bytes())
+    poisoned = {p: (*value[:15], (), *value[16:]) for p, value in entries.items()}
+    journal = root / CACHE_DIR / "lint.journal.marshal"
+    journal.write_bytes(marshal.dumps((key, "another-base", poisoned)))
+    (root / CACHE_DIR / "run.marshal").unlink()
+    assert _report(root, cache=True) == expected
+    journal.write_bytes(b"\x00garbage")  # a broken journal: the cache file alone still serves
+    (root / CACHE_DIR / "run.marshal").unlink()
+    result = run_lint(load_config(root), LintOptions())
+    assert render("json", result.findings, result.skipped) == expected
+    assert not result.warnings
+
+
+def test_many_changes_rewrite_the_whole_cache(tmp_path: Path) -> None:
+    root = _repo(tmp_path / "repo")
+    _report(root, cache=True)
+    base = root / CACHE_DIR / "lint.marshal"
+    first = marshal.loads(base.read_bytes())[1]
+    (root / "notes" / "papers" / "bert.md").write_text("# BERT\n\n## Method\n", encoding="utf-8")
+    assert _report(root, cache=True) == _report(root, cache=False)
+    assert marshal.loads(base.read_bytes())[1] != first  # 1 change in 5 files: a new cache file
+    assert not (root / CACHE_DIR / "lint.journal.marshal").exists()

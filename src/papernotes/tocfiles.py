@@ -78,8 +78,12 @@ def run_toc(
         transaction = Transaction(root)
         topics = _Topics(root, settings)
         # Lint's cache knows the blocks of every file it saw unchanged; with --add or --depth, or when a
-        # block needs its edit (--write, --diff), the file is read and checked here.
-        known = None if add or depth is not None else _LintCache(root, settings, edits=write or diff)
+        # block needs its edit (--write, --diff), the file is read and checked here. Files named one by
+        # one are read: loading the whole cache would cost more.
+        whole = paths is None or any(path.is_dir() for path in paths)
+        known = (
+            _LintCache(root, settings, edits=write or diff) if whole and not add and depth is None else None
+        )
         staged: set[str] = set()
         outside: list[str] = []
         for rel, path in _targets(root, settings, paths, outside):
@@ -104,23 +108,26 @@ def run_toc(
 
 
 class _LintCache:
-    """The TOC statuses ``papernotes lint`` cached per file (``FileFacts.toc``), for files unchanged since."""
+    """The TOC statuses ``papernotes lint`` cached per file (``FileFacts.toc``), for files unchanged since;
+    loaded at the first file that needs it."""
 
     def __init__(self, root: Path, settings: Settings, *, edits: bool) -> None:
-        self.store: CacheStore | None = None
+        self.root = root
+        self.settings = settings
         self.edits = edits
-        if settings.cache:
-            self.store = CacheStore(root, settings.fingerprint())
-            self.store.load()
+        self._store: CacheStore | None = None
 
     def statuses(self, rel: str, path: Path) -> list[TocStatus] | None:
-        if self.store is None:
+        if not self.settings.cache:
             return None
+        if self._store is None:
+            self._store = CacheStore(self.root, self.settings.fingerprint())
+            self._store.load()
         try:
             st = path.stat()
         except OSError:
             return None
-        found = self.store.toc_of(rel, st.st_size, st.st_mtime_ns)
+        found = self._store.toc_of(rel, st.st_size, st.st_mtime_ns)
         if found is None:
             return None
         statuses = [TocStatus(*item) for item in found]  # type: ignore[arg-type]
