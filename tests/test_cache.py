@@ -196,3 +196,30 @@ def test_many_changes_rewrite_the_whole_cache(tmp_path: Path) -> None:
     assert _report(root, cache=True) == _report(root, cache=False)
     assert marshal.loads(base.read_bytes())[1] != first  # 1 change in 5 files: a new cache file
     assert not (root / CACHE_DIR / "lint.journal.marshal").exists()
+
+
+def test_cache_entries_of_the_wrong_shape_cost_a_parse_never_a_crash(tmp_path: Path) -> None:
+    from papernotes.tocfiles import run_toc
+
+    root = _repo(tmp_path / "repo")
+    (root / "notes" / "papers" / "toc.md").write_text(
+        "# T\n\n<!-- TOC -->\n- [Old](#old)\n<!-- /TOC -->\n\n## New\n", encoding="utf-8"
+    )
+    expected = _report(root, cache=False)
+    settings = load_config(root).settings
+    toc_expected = run_toc(root, settings, None, write=False, check=True, diff=False, add=False, depth=None)
+    _report(root, cache=True)
+    path = root / CACHE_DIR / "lint.marshal"
+    key, base, entries = marshal.loads(path.read_bytes())
+    broken: dict[object, object] = dict(entries)
+    broken["notes/topic.md"] = 42
+    broken["notes/papers/glm.md"] = ("notes/papers/glm.md", "note")  # too short
+    toc_record = entries["notes/papers/toc.md"]
+    broken["notes/papers/toc.md"] = (*toc_record[:18], (("TOC", "x", 3, "fresh", "", 3),))  # a bad status
+    broken[7] = ("x",)
+    path.write_bytes(marshal.dumps((key, base, broken)))
+    (root / CACHE_DIR / "run.marshal").unlink()
+    assert _report(root, cache=True) == expected
+    path.write_bytes(marshal.dumps((key, base, broken)))
+    toc = run_toc(root, settings, None, write=False, check=True, diff=False, add=False, depth=None)
+    assert (toc.lines, toc.exit_code) == (toc_expected.lines, toc_expected.exit_code)

@@ -27,6 +27,7 @@ _JOURNAL_NAME = "lint.journal.marshal"
 # The journal is written while it holds at most one record in this many; past that, the whole cache.
 _JOURNAL_SHARE = 8
 _TOC = 18  # where ``facts_to_tuple`` puts ``FileFacts.toc``
+_FIELDS = 19  # how many fields it writes
 _RUN_NAME = "run.marshal"
 
 
@@ -132,7 +133,8 @@ class CacheStore:
             _key, base, entries = loaded
             if not isinstance(entries, dict) or not isinstance(base, str):
                 raise TypeError("cache entries are not a mapping")
-            self.entries, self.base = entries, base
+            self.entries = {path: r for path, r in entries.items() if _is_record(path, r)}
+            self.base = base
         except (EOFError, ValueError, TypeError) as err:
             self.warning = f"the lint cache {self.path} is corrupt ({err}); rebuilding it"
             self.entries = {}
@@ -152,9 +154,9 @@ class CacheStore:
         for path, record in changed.items():
             if record is None:
                 self.entries.pop(path, None)
-            else:
+            elif _is_record(path, record):
                 self.entries[path] = record
-        self.changed = changed
+        self.changed = {path: r for path, r in changed.items() if r is None or _is_record(path, r)}
 
     def get(self, path: str, size: int, mtime_ns: int) -> FileFacts | None:
         value = self.entries.get(path)
@@ -168,10 +170,12 @@ class CacheStore:
     def toc_of(self, path: str, size: int, mtime_ns: int) -> tuple[tuple[object, ...], ...] | None:
         """The generated blocks lint saw in ``path`` when it still has this size and time, else None."""
         value = self.entries.get(path)
-        if value is None or value[2] != size or value[3] != mtime_ns or len(value) <= _TOC:
+        if value is None or value[2] != size or value[3] != mtime_ns:
             return None
         toc = value[_TOC]
-        return toc if isinstance(toc, tuple) else None
+        if not isinstance(toc, tuple) or not all(map(_is_status, toc)):
+            return None
+        return toc
 
     def get_by_digest(self, path: str, digest: str) -> FileFacts | None:
         value = self.by_digest.get(f"{path}\0{digest}")
@@ -211,6 +215,30 @@ class CacheStore:
             self.base, self.changed = base, {}
             if self.journal_path.exists():  # an old one would be ignored, but takes room: emptied
                 write_cache_file(self.root, _JOURNAL_NAME, marshal.dumps((self.key, base, {})))
+
+
+def _is_record(path: object, record: object) -> bool:
+    """Whether a loaded cache entry has the shape ``facts_to_tuple`` writes (a hand-edited or damaged
+    cache must cost a re-parse, never a crash): its fields are checked when it is used."""
+    return (
+        isinstance(path, str)
+        and isinstance(record, tuple)
+        and len(record) == _FIELDS
+        and record[0] == path
+        and isinstance(record[2], int)
+        and isinstance(record[3], int)
+    )
+
+
+_STATUS_TYPES = (str, int, int, str, str, int)  # style, start, end, state, message, line
+
+
+def _is_status(item: object) -> bool:
+    return (
+        isinstance(item, tuple)
+        and len(item) == len(_STATUS_TYPES)
+        and all(isinstance(v, t) for v, t in zip(item, _STATUS_TYPES, strict=True))
+    )
 
 
 def run_key(*parts: object) -> str:
