@@ -223,3 +223,34 @@ def test_cache_entries_of_the_wrong_shape_cost_a_parse_never_a_crash(tmp_path: P
     path.write_bytes(marshal.dumps((key, base, broken)))
     toc = run_toc(root, settings, None, write=False, check=True, diff=False, add=False, depth=None)
     assert (toc.lines, toc.exit_code) == (toc_expected.lines, toc_expected.exit_code)
+
+
+def test_runs_sharing_the_cache_at_once_all_report_what_a_run_without_cache_reports(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
+    try:
+        import generate  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+    root = tmp_path / "repo"
+    generate.main([str(root), "--notes", "60", "--seed", "3"])
+    (root / ".git").mkdir()
+    command = [sys.executable, "-m", "papernotes", "lint", "--format", "json"]
+
+    def at_once(count: int) -> list[bytes]:
+        runs = [subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE) for _ in range(count)]
+        return [run.communicate()[0] for run in runs]
+
+    at_once(1)  # the cache file
+    notes = sorted((root / "notes").rglob("*.md"))
+    for step, note in enumerate(notes[-3:]):  # each round changes one more note: journals race
+        note.write_text(
+            note.read_text(encoding="utf-8") + f"\n[gone {step}](missing-{step}.md)\n", encoding="utf-8"
+        )
+        expected = subprocess.run([*command, "--no-cache"], cwd=root, capture_output=True, check=False).stdout
+        assert f"missing-{step}.md".encode() in expected
+        assert set(at_once(3)) == {expected}
+        assert at_once(1) == [expected]
+    assert (root / CACHE_DIR / "lint.journal.marshal").is_file()  # the small changes went to the journal
