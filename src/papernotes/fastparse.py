@@ -9,25 +9,22 @@ returns ``None`` and the caller parses with the reference.
 from __future__ import annotations
 
 import html
-import os
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cache
-from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote
 
+from papernotes.fastguard import deeply_nested, known_divergence, quiet_stderr
 from papernotes.model import FrontMatter
 from papernotes.parsing import BaseWalker, Block, Inline, ParsedText
 
-__all__ = ["stderr_quieted", "walk_rs"]
+__all__ = ["walk_rs"]
 
 # markdown-it-py's commonmark preset stops nesting at 20 levels of open tokens; beyond a tree depth of 18 the
 # two parsers may disagree, so such (rare, usually hostile) documents go to the reference parser.
 MAX_DEPTH = 18
-_INLINE_CONTAINERS = frozenset({"em", "strong", "strikethrough", "s", "mark", "sub", "sup"})
 _BLOCK_NODES = frozenset(
     {
         "paragraph",
@@ -58,74 +55,6 @@ def _md() -> Any:
     return markdown_it_pyrs.MarkdownIt("commonmark").enable_many(["table", "strikethrough"])
 
 
-@contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """Rust prints a panic's backtrace on fd 2 before Python sees the exception; users must not see it."""
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    try:
-        with Path(os.devnull).open("wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-_QUIET = False  # fd 2 already points at /dev/null (a parse worker's whole batch)
-
-
-@contextmanager
-def stderr_quieted() -> Iterator[None]:
-    """Silence fd 2 once around many parses, instead of once per file."""
-    global _QUIET
-    if _QUIET:
-        yield
-        return
-    with _quiet_stderr():
-        _QUIET = True
-        try:
-            yield
-        finally:
-            _QUIET = False
-
-
-def _known_divergence(lines: list[str]) -> bool:
-    """Inputs markdown-it-pyrs is known to read differently from markdown-it-py: a table row in the lazy
-    continuation lines of a block quote, and runs of backticks inside a paragraph."""
-    quoted_run = False  # inside a run of non-blank lines that began with a block quote line
-    for line in lines:
-        stripped = line.lstrip()
-        if not stripped:
-            quoted_run = False
-            continue
-        if stripped.startswith(">"):
-            quoted_run = True
-        elif stripped.startswith("|") and quoted_run:
-            return True
-        if "``" in line and not stripped.startswith(("```", "~~~")):
-            return True
-    return False
-
-
-# Container markers (quotes, list items) and indentation opening a line: tens of thousands of them crash
-# markdown-it-pyrs with a segmentation fault (a Rust stack overflow Python cannot catch).
-_NESTING_RE = re.compile(r"^(?:[ \t]|>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))+")
-_MAX_PREFIX = 128
-
-
-def _deeply_nested(lines: list[str]) -> bool:
-    for line in lines:
-        if len(line) > _MAX_PREFIX:
-            match = _NESTING_RE.match(line)
-            if match is not None and match.end() > _MAX_PREFIX:
-                return True
-    return False
-
-
 def walk_rs(
     body: str, lines: list[str], front: FrontMatter | None, *, lean: bool = False
 ) -> ParsedText | None:
@@ -134,14 +63,11 @@ def walk_rs(
     ``lean`` leaves out of ``blocks`` the paragraphs and table cells that cannot hold a link, an anchor or a
     TODO (no markup character, no colon): the other facts are the same, and lint's notes need no more.
     """
-    if _known_divergence(lines) or _deeply_nested(lines):
+    if known_divergence(lines) or deeply_nested(lines):
         return None
     try:
-        if _QUIET:
+        with quiet_stderr():
             tree = _md().tree(body)
-        else:
-            with _quiet_stderr():
-                tree = _md().tree(body)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException:  # pyo3's PanicException derives from BaseException

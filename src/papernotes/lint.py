@@ -239,7 +239,7 @@ def _default_jobs() -> int:
 
 def _worker(config: LoadedConfig, paths: list[str]) -> list[tuple[object, ...]]:
     from papernotes.cache import facts_to_tuple
-    from papernotes.fastparse import stderr_quieted
+    from papernotes.fastguard import stderr_quieted
 
     collector = _Collector(config, discover_nothing(), use_cache=False, jobs=1)
     rules = _file_rules()
