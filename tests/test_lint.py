@@ -13,9 +13,9 @@ from jsonschema import Draft4Validator
 
 from papernotes.cli import main
 from papernotes.config import load_config
-from papernotes.edits import LineEdit
 from papernotes.lint import LintOptions, LintResult, run_lint
 from papernotes.report import render
+from papernotes.splice import LineEdit
 
 from .conftest import SEED
 

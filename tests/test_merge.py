@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 from papernotes.config import load_config
 from papernotes.gitsetup import setup_git
 from papernotes.lint import LintOptions, run_lint
-from papernotes.merge import ResolveMode, merge_index, resolve_conflicts
+from papernotes.merge import merge_index
 from papernotes.parsing import parse_text
+from papernotes.resolving import ResolveMode, resolve_conflicts
 
 from .conftest import SEED, git
 

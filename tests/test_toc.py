@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from papernotes.edits import LineEdit, apply_edits
 from papernotes.parsing import parse_text
+from papernotes.splice import LineEdit, apply_edits
 from papernotes.textfile import TextFile, decode
 from papernotes.toc import BlockData, TocStatus, check, find_blocks, plan, render_topics
 

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from papernotes import toc
 from papernotes.config import MARKDOWN_EXTENSIONS, LoadedConfig
-from papernotes.edits import EditIntegrityError, LineEdit, Transaction
+from papernotes.edits import Transaction
 from papernotes.entries import extract_entries
 from papernotes.errors import ConfigError, RefusedError
 from papernotes.housestyle import Index, entry_edit, sibling_pattern
@@ -25,6 +25,7 @@ from papernotes.ids import PaperId, parse_id
 from papernotes.metadata import PaperMeta
 from papernotes.model import Entry
 from papernotes.parsing import parse_text
+from papernotes.splice import EditIntegrityError, LineEdit
 from papernotes.templates import Template, Value, fill_path, render, safe_name, slugify
 from papernotes.titles import normalise_title
 from papernotes.workspace import Workspace

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Literal
 
-from papernotes.edits import LineEdit
+from papernotes.splice import LineEdit
 
 __all__ = ["Applicability", "Finding", "Fix", "Severity"]
 

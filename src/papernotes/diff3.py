@@ -2,7 +2,8 @@
 
 ``diff3`` cuts a base into unchanged runs and changed regions, each with what ours and theirs made of it;
 the caller (``merge``: frame lines and entries, then each entry's lines) decides what a region becomes.
-``union`` and ``union_order`` keep what both sides have, in ours' order, where both sides added something.
+``union`` and ``union_order`` keep what both sides have, in ours' order, where both sides added something;
+``resolving`` uses them too, for conflicts already committed.
 """
 
 from __future__ import annotations

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from papernotes.edits import LineEdit, apply_edits
 from papernotes.front import front_matter_of, load_yaml
 from papernotes.model import FrontMatter
+from papernotes.splice import LineEdit, apply_edits
 from papernotes.templates import yaml_scalar
 from papernotes.textfile import TextFile, decode
 

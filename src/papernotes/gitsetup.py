@@ -228,12 +228,12 @@ def resolve_file(
     dry_run: bool,
     is_index: Callable[[str], bool],
 ) -> ResolveOutcome:
-    """Resolve the conflict regions committed in one file (see ``merge.resolve_conflicts``), atomically.
+    """Resolve the conflict regions committed in one file (see ``resolving.resolve_conflicts``), atomically.
 
     A file that is no paper index is refused unless ``--ours``/``--theirs`` says which side to keep: a union
     of arbitrary text has no meaning.
     """
-    from papernotes.merge import resolve_conflicts
+    from papernotes.resolving import resolve_conflicts
 
     absolute = path if path.is_absolute() else Path.cwd() / path
     try:

@@ -20,13 +20,13 @@ from typing import Literal, TypeVar
 from urllib.parse import unquote
 
 from papernotes.config import MARKDOWN_EXTENSIONS
-from papernotes.edits import LineEdit, apply_edits
 from papernotes.entries import IndexParse, extract_entries
 from papernotes.errors import RefusedError
 from papernotes.ids import PaperId, arxiv_date, find_ids
 from papernotes.metadata import PaperMeta
 from papernotes.model import Entry, Section
 from papernotes.parsing import ParsedText, parse_text
+from papernotes.splice import LineEdit, apply_edits
 from papernotes.templates import md_inline, safe_name
 from papernotes.textfile import TextFile, decode, read_text
 from papernotes.titles import split_title

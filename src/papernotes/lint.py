@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 from papernotes.cache import CacheStore, RunCache, run_key
 from papernotes.config import LoadedConfig, Settings
 from papernotes.diagnostics import Finding, Severity
-from papernotes.edits import LineEdit, Transaction, apply_edits, repo_lock
+from papernotes.edits import Transaction, repo_lock
 from papernotes.errors import UnsafeInputError
 from papernotes.facts import FileFacts
 from papernotes.rules import REGISTRY, Rule, resolve_selection
+from papernotes.splice import LineEdit, apply_edits
 from papernotes.workspace import OUTSIDE_MESSAGE, Discovery, discover, role_candidates
 
 if TYPE_CHECKING:

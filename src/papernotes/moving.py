@@ -22,13 +22,14 @@ from typing import Literal
 from urllib.parse import unquote
 
 from papernotes.config import MARKDOWN_EXTENSIONS, LoadedConfig
-from papernotes.edits import LineEdit, Mover, Transaction, apply_edits, repo_lock
+from papernotes.edits import Mover, Transaction, repo_lock
 from papernotes.errors import RefusedError, UnsafeInputError, UsageError
 from papernotes.facts import FileFacts, LinkFact
 from papernotes.links import LinkGraph, Resolved
 from papernotes.linkstyle import Written, anchor_target, canonical, moved_target, non_ascii_style
 from papernotes.parsing import ParsedText, parse_text
 from papernotes.slug import anchors_for
+from papernotes.splice import LineEdit, apply_edits
 from papernotes.textfile import TextFile, read_text
 from papernotes.workspace import build_document, compile_globs, discover, role_candidates
 

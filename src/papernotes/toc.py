@@ -18,10 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from papernotes.edits import LineEdit
 from papernotes.model import TocBlock
 from papernotes.parsing import ParsedText
 from papernotes.slug import FLAVOURS
+from papernotes.splice import LineEdit
 from papernotes.textfile import TextFile
 from papernotes.tocrender import Rendered, render_topics, toc_renderer
 from papernotes.tocscan import ATTRS, Found, Outline, markers, parse_attrs, scan

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from papernotes.cache import CacheStore
 from papernotes.config import LoadedConfig, Settings
-from papernotes.edits import EditIntegrityError, Transaction, apply_edits, repo_lock
+from papernotes.edits import Transaction, repo_lock
 from papernotes.errors import UnsafeInputError, UsageError, WriteRefusedError
 from papernotes.parsing import parse_text
+from papernotes.splice import EditIntegrityError, apply_edits
 from papernotes.textfile import TextFile, decode, read_text
 from papernotes.toc import BlockData, TocStatus
 from papernotes.toc import check as check_blocks

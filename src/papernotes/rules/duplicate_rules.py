@@ -7,10 +7,10 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from papernotes.diagnostics import Fix
-from papernotes.edits import LineEdit
 from papernotes.facts import EntryFact
 from papernotes.identity import group_roots, groups_in_order, paper_keys
 from papernotes.rules.base import FileContext, RepoContext
+from papernotes.splice import LineEdit
 
 if TYPE_CHECKING:
     from papernotes.model import Entry

@@ -7,8 +7,8 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from papernotes.diagnostics import Fix
-from papernotes.edits import LineEdit
 from papernotes.rules.base import FileContext
+from papernotes.splice import LineEdit
 
 if TYPE_CHECKING:
     from papernotes.model import Entry

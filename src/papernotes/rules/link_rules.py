@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 from papernotes.diagnostics import Fix
-from papernotes.edits import LineEdit
 from papernotes.facts import FileFacts
 from papernotes.rules.base import RepoContext
 from papernotes.slug import which_flavours
+from papernotes.splice import LineEdit
 
 if TYPE_CHECKING:
     from papernotes.links import Resolved
