@@ -13,7 +13,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from papernotes import splice as edits  # the splicing helper a test breaks on purpose lives in splice
+from papernotes import splice
 from papernotes.edits import (
     Transaction,
     clean_stale_temps,
@@ -96,7 +96,7 @@ def test_bad_edits_are_refused(changes: list[LineEdit]) -> None:
 
 def test_a_splice_that_breaks_the_file_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     # Simulate a bug: the replacement smuggles in an extra line.
-    monkeypatch.setattr(edits, "_replacement", lambda *_: [b"x\n", b"y\n"])
+    monkeypatch.setattr(splice, "_replacement", lambda *_: [b"x\n", b"y\n"])
     with pytest.raises(EditIntegrityError):
         apply_edits(_tf(b"a\nb\nc\n"), [LineEdit(2, 2, ("B",))])
 
