@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshal
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,20 @@ def _repo(root: Path) -> Path:
     (root / "assets" / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     (root / "assets" / "unused.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     return root
+
+
+Record = tuple[object, ...]
+
+
+def _with_record(entry: Record, change: Callable[[Record], Record]) -> object:
+    """A cache entry whose facts (``marshal`` bytes of ``facts_to_tuple``) went through ``change``."""
+    *head, blob = entry
+    return (*head, marshal.dumps(change(marshal.loads(blob))))  # type: ignore[arg-type]
+
+
+def _silenced(record: Record) -> Record:
+    """The record without the file's own findings (field 15): were it used, they would vanish."""
+    return (*record[:15], (), *record[16:])
 
 
 def _report(root: Path, *, cache: bool) -> str:
@@ -86,8 +101,7 @@ def test_a_cache_of_another_version_or_configuration_is_ignored(tmp_path: Path) 
     expected = _report(root, cache=True)
     path = root / CACHE_DIR / "lint.marshal"
     key, base, entries = marshal.loads(path.read_bytes())
-    # Were the foreign entries used, every file's own findings (field 15) would vanish from the report.
-    poisoned = {p: (*value[:15], (), *value[16:]) for p, value in entries.items()}
+    poisoned = {p: _with_record(value, _silenced) for p, value in entries.items()}
     path.write_bytes(marshal.dumps(((key[0], "0.0.0-other", key[2]), base, poisoned)))
     assert _report(root, cache=True) == expected
     store = CacheStore(root, "another-fingerprint")
@@ -175,7 +189,7 @@ def test_a_journal_written_for_another_cache_file_is_ignored(tmp_path: Path) -> 
     root = _repo(tmp_path / "repo")
     expected = _report(root, cache=True)
     key, _base, entries = marshal.loads((root / CACHE_DIR / "lint.marshal").read_bytes())
-    poisoned = {p: (*value[:15], (), *value[16:]) for p, value in entries.items()}
+    poisoned = {p: _with_record(value, _silenced) for p, value in entries.items()}
     journal = root / CACHE_DIR / "lint.journal.marshal"
     journal.write_bytes(marshal.dumps((key, "another-base", poisoned)))
     (root / CACHE_DIR / "run.marshal").unlink()
@@ -213,9 +227,14 @@ def test_cache_entries_of_the_wrong_shape_cost_a_parse_never_a_crash(tmp_path: P
     key, base, entries = marshal.loads(path.read_bytes())
     broken: dict[object, object] = dict(entries)
     broken["notes/topic.md"] = 42
-    broken["notes/papers/glm.md"] = ("notes/papers/glm.md", "note")  # too short
-    toc_record = entries["notes/papers/toc.md"]
-    broken["notes/papers/toc.md"] = (*toc_record[:18], (("TOC", "x", 3, "fresh", "", 3),))  # a bad status
+    broken["notes/papers/glm.md"] = (1, 2, "digest")  # too short
+    glm = entries["notes/papers/glm.md"]
+    broken["notes/papers/bert.md"] = (*glm[:3], b"\x00not marshal")
+    broken["notes/PretrainedLangugeModel.md"] = _with_record(glm, lambda record: record[:5])  # a short record
+    bad_status = (("TOC", "x", 3, "fresh", "", 3),)
+    broken["notes/papers/toc.md"] = _with_record(
+        entries["notes/papers/toc.md"], lambda record: (*record[:18], bad_status)
+    )
     broken[7] = ("x",)
     path.write_bytes(marshal.dumps((key, base, broken)))
     (root / CACHE_DIR / "run.marshal").unlink()

@@ -18,10 +18,19 @@ from papernotes import __version__
 from papernotes.diagnostics import Finding
 from papernotes.facts import EntryFact, FileFacts, HeadingFact, LinkFact, Pragma
 
-__all__ = ["CACHE_DIR", "CacheStore", "RunCache", "facts_from_tuple", "facts_to_tuple", "run_key"]
+__all__ = [
+    "CACHE_DIR",
+    "CacheStore",
+    "Entry",
+    "RunCache",
+    "entry_of",
+    "facts_from_tuple",
+    "facts_to_tuple",
+    "run_key",
+]
 
 CACHE_DIR = ".papernotes_cache"
-_FORMAT = 3
+_FORMAT = 4
 _NAME = "lint.marshal"
 _JOURNAL_NAME = "lint.journal.marshal"
 # The journal is written while it holds at most one record in this many; past that, the whole cache.
@@ -100,10 +109,20 @@ def facts_from_tuple(t: tuple[object, ...]) -> FileFacts:
     )
 
 
+# One file's entry: its size, mtime and content digest (to look it up without decoding it) and its facts as
+# ``marshal`` bytes of ``facts_to_tuple``: a bytes object per file takes a fraction of the memory of the
+# nested tuples, so 100,000 files' entries stay small until a run decodes the ones it uses.
+Entry = tuple[int, int, str, bytes]
+
+
+def entry_of(facts: FileFacts) -> Entry:
+    return (facts.size, facts.mtime_ns, facts.digest, marshal.dumps(facts_to_tuple(facts)))  # type: ignore[arg-type]
+
+
 class CacheStore:
     """Load once, look up per file, save once.
 
-    The cache is a base file and a journal of the records changed since it was written: a run that re-parsed
+    The cache is a base file and a journal of the entries changed since it was written: a run that re-parsed
     a few files writes a small journal instead of the whole cache (24 MB at 10,000 notes). The journal names
     the base it applies to, so a journal left by a run that raced another one is ignored, never misapplied;
     entries are checked against each file's size and time anyway.
@@ -114,12 +133,12 @@ class CacheStore:
         self.path = root / CACHE_DIR / _NAME
         self.journal_path = root / CACHE_DIR / _JOURNAL_NAME
         self.key = (_FORMAT, __version__, fingerprint)
-        self.entries: dict[str, tuple[object, ...]] = {}
-        self.by_digest: dict[str, tuple[object, ...]] = {}
+        self.entries: dict[str, Entry] = {}
+        self.by_digest: dict[tuple[str, str], Entry] = {}
         self.warning: str | None = None
         self.dirty = False
         self.base: str | None = None  # the token of the base file loaded
-        self.changed: dict[str, tuple[object, ...] | None] = {}  # since the base; None: the file is gone
+        self.changed: dict[str, Entry | None] = {}  # since the base; None: the file is gone
 
     def load(self) -> None:
         try:
@@ -133,7 +152,7 @@ class CacheStore:
             _key, base, entries = loaded
             if not isinstance(entries, dict) or not isinstance(base, str):
                 raise TypeError("cache entries are not a mapping")
-            self.entries = {path: r for path, r in entries.items() if _is_record(path, r)}
+            self.entries = {path: e for path, e in entries.items() if _is_entry(path, e)}
             self.base = base
         except (EOFError, ValueError, TypeError) as err:
             self.warning = f"the lint cache {self.path} is corrupt ({err}); rebuilding it"
@@ -141,58 +160,51 @@ class CacheStore:
             self.dirty = True
             return
         self._replay()
-        for value in self.entries.values():
-            self.by_digest.setdefault(f"{value[0]}\0{value[4]}", value)
+        for path, entry in self.entries.items():
+            self.by_digest[path, entry[2]] = entry
 
     def _replay(self) -> None:
         try:
             key, base, changed = marshal.loads(self.journal_path.read_bytes())
             if tuple(key) != self.key or base != self.base or not isinstance(changed, dict):
-                return  # written for another base: its records are stale or already in this one
+                return  # written for another base: its entries are stale or already in this one
         except (OSError, EOFError, ValueError, TypeError):
             return  # no journal, or a broken one: the base alone is a valid, older cache
-        for path, record in changed.items():
-            if record is None:
+        for path, entry in changed.items():
+            if entry is None:
                 self.entries.pop(path, None)
-            elif _is_record(path, record):
-                self.entries[path] = record
-        self.changed = {path: r for path, r in changed.items() if r is None or _is_record(path, r)}
+            elif _is_entry(path, entry):
+                self.entries[path] = entry
+        self.changed = {path: e for path, e in changed.items() if e is None or _is_entry(path, e)}
 
     def get(self, path: str, size: int, mtime_ns: int) -> FileFacts | None:
-        value = self.entries.get(path)
-        if value is None or value[2] != size or value[3] != mtime_ns:
+        entry = self.entries.get(path)
+        if entry is None or entry[0] != size or entry[1] != mtime_ns:
             return None
-        try:
-            return facts_from_tuple(value)
-        except (TypeError, ValueError):
-            return None
+        return _decoded(path, entry)
 
     def toc_of(self, path: str, size: int, mtime_ns: int) -> tuple[tuple[object, ...], ...] | None:
         """The generated blocks lint saw in ``path`` when it still has this size and time, else None."""
-        value = self.entries.get(path)
-        if value is None or value[2] != size or value[3] != mtime_ns:
+        entry = self.entries.get(path)
+        if entry is None or entry[0] != size or entry[1] != mtime_ns:
             return None
-        toc = value[_TOC]
+        record = _record(path, entry)
+        toc = record[_TOC] if record is not None else None
         if not isinstance(toc, tuple) or not all(map(_is_status, toc)):
             return None
         return toc
 
     def get_by_digest(self, path: str, digest: str) -> FileFacts | None:
-        value = self.by_digest.get(f"{path}\0{digest}")
-        if value is None:
-            return None
-        try:
-            return facts_from_tuple(value)
-        except (TypeError, ValueError):
-            return None
+        entry = self.by_digest.get((path, digest))
+        return _decoded(path, entry) if entry is not None else None
 
     def put(self, facts: FileFacts) -> None:
-        self.put_record(facts.path, facts_to_tuple(facts))
+        self.put_entry(facts.path, entry_of(facts))
 
-    def put_record(self, path: str, record: tuple[object, ...]) -> None:
-        """Store facts already in their cached form (``facts_to_tuple``), as parse workers send them."""
-        self.entries[path] = record
-        self.changed[path] = record
+    def put_entry(self, path: str, entry: Entry) -> None:
+        """Store an entry already encoded (``entry_of``), as parse workers send them."""
+        self.entries[path] = entry
+        self.changed[path] = entry
         self.dirty = True
 
     def retain(self, paths: set[str]) -> None:
@@ -217,17 +229,38 @@ class CacheStore:
                 write_cache_file(self.root, _JOURNAL_NAME, marshal.dumps((self.key, base, {})))
 
 
-def _is_record(path: object, record: object) -> bool:
-    """Whether a loaded cache entry has the shape ``facts_to_tuple`` writes (a hand-edited or damaged
-    cache must cost a re-parse, never a crash): its fields are checked when it is used."""
+def _is_entry(path: object, entry: object) -> bool:
+    """Whether a loaded entry has the shape ``entry_of`` writes (a hand-edited or damaged cache must cost a
+    re-parse, never a crash); its facts are checked when they are decoded."""
     return (
         isinstance(path, str)
-        and isinstance(record, tuple)
-        and len(record) == _FIELDS
-        and record[0] == path
-        and isinstance(record[2], int)
-        and isinstance(record[3], int)
+        and isinstance(entry, tuple)
+        and len(entry) == 4
+        and isinstance(entry[0], int)
+        and isinstance(entry[1], int)
+        and isinstance(entry[2], str)
+        and isinstance(entry[3], bytes)
     )
+
+
+def _record(path: str, entry: Entry) -> tuple[object, ...] | None:
+    try:
+        record = marshal.loads(entry[3])
+    except (EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(record, tuple) or len(record) != _FIELDS or record[0] != path:
+        return None
+    return record
+
+
+def _decoded(path: str, entry: Entry) -> FileFacts | None:
+    record = _record(path, entry)
+    if record is None:
+        return None
+    try:
+        return facts_from_tuple(record)
+    except (TypeError, ValueError):
+        return None
 
 
 _STATUS_TYPES = (str, int, int, str, str, int)  # style, start, end, state, message, line

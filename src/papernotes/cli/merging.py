@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -42,12 +41,6 @@ def merge_driver_command(
     is_index = role_candidates(loaded.settings)[0]
     code = merge_driver(base, ours, theirs, path, root=Path.cwd(), is_index=is_index, report=err)
     raise typer.Exit(code)
-
-
-class ResolveMode(StrEnum):
-    union = "union"
-    ours = "ours"
-    theirs = "theirs"
 
 
 @app.command()
