@@ -50,8 +50,10 @@ def facts_to_tuple(f: FileFacts) -> tuple[object, ...]:
         f.title,
         tuple(f.anchors),
         tuple(f.html_anchors),
-        tuple(map(tuple, f.headings)),  # marshal takes plain tuples only
-        tuple(map(tuple, f.links)),
+        # marshal takes plain tuples only; a string equal to another field is written as that same object,
+        # which marshal stores once and loads as one (headings' text and source, links' text and target)
+        tuple((h[0], h[1], h[2], h[2] if h[3] == h[2] else h[3], *h[4:]) for h in f.headings),
+        tuple((*k[:4], k[1] if k[4] == k[1] else k[4]) for k in f.links),
         tuple(map(tuple, f.entries)),
         f.fm_id,
         f.fm_title,
@@ -206,6 +208,11 @@ class CacheStore:
         self.entries[path] = entry
         self.changed[path] = entry
         self.dirty = True
+
+    def release(self) -> None:
+        """Forget the entries once saved, when nothing more will be looked up: at 100,000 notes they take a
+        quarter of a gigabyte that the cross-file analysis needs more."""
+        self.entries, self.by_digest, self.changed = {}, {}, {}
 
     def retain(self, paths: set[str]) -> None:
         gone = [p for p in self.entries if p not in paths]

@@ -466,6 +466,8 @@ def run_lint(config: LoadedConfig, options: LintOptions) -> LintResult:
 
     with _gc_paused():
         facts = collector.collect()
+        if collector.store is not None and not fixing:
+            collector.store.release()  # saved; fixing alone looks entries up again
         findings = _analyse(collector, facts, options, lines_of)
     result = LintResult(findings=[], files=len(facts), skipped=[])
     result.skipped = [(f.path, f.skipped, f.skipped_line) for f in facts.values() if f.skipped]
