@@ -257,11 +257,7 @@ class _RsWalker(BaseWalker):
         )
         block.content = self._content(block, atx=name == "heading")
         self._check_tabs(block)
-        plain = _plain_inlines(block.content, block.line, self.lines[block.line - 1 : block.end_line])
-        if plain is not None:
-            self.add_plain_block(block, plain)
-        else:
-            self.add_inline_block(block, self._inlines(children, block.line), item=item is not None)
+        self._add_text(block, children, item=item is not None)
 
     def _tight_paragraph(
         self, nodes: list[Any], limit: int, list_depth: int, ordered: bool, quote: int
@@ -279,11 +275,15 @@ class _RsWalker(BaseWalker):
         )
         block.content = self._content(block, atx=False)
         self._check_tabs(block)
+        self._add_text(block, nodes, item=item is not None)
+
+    def _add_text(self, block: Block, nodes: Any, *, item: bool) -> None:
+        """A block of inline text: its pieces read from its source when it holds no markup, else walked."""
         plain = _plain_inlines(block.content, block.line, self.lines[block.line - 1 : block.end_line])
         if plain is not None:
             self.add_plain_block(block, plain)
         else:
-            self.add_inline_block(block, self._inlines(nodes, block.line), item=item is not None)
+            self.add_inline_block(block, self._inlines(nodes, block.line), item=item)
 
     def _content(self, block: Block, *, atx: bool) -> str:
         """The block's inline source as markdown-it-py gives it, rebuilt from its lines (markdown-it-pyrs's
@@ -324,15 +324,7 @@ class _RsWalker(BaseWalker):
                         in_quote=quote > 0,
                         content=content,
                     )
-                    plain = (
-                        _plain_inlines(content, line, self.lines[line - 1 : line])
-                        if "\n" not in content
-                        else None
-                    )
-                    if plain is not None:
-                        self.add_plain_block(block, plain)
-                    else:
-                        self.add_inline_block(block, self._inlines(cell.children, line), item=False)
+                    self._add_text(block, cell.children, item=False)
 
     # -- inlines --------------------------------------------------------------------------------------------
 
@@ -455,7 +447,11 @@ def _plain_inlines(content: str, line: int, raw: list[str]) -> list[Inline] | No
     """The inline pieces of a block's source that holds no inline markup, without walking its nodes: four
     inline blocks in five of real notes (and each node visited costs a Python object built by the parser).
     ``content`` has lost its indentation, so the block's ``raw`` lines are checked for odd spaces too."""
-    if _MARKUP_RE.search(content) is not None or any(_ODD_SPACE_RE.search(r) for r in raw):
+    if (
+        content.count("\n") >= len(raw)  # more lines than its source: not text read line by line
+        or _MARKUP_RE.search(content) is not None
+        or any(_ODD_SPACE_RE.search(r) for r in raw)
+    ):
         return None
     out: list[Inline] = []
     for number, text in enumerate(content.split("\n")):
